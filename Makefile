@@ -1,0 +1,33 @@
+# The verbs are the same everywhere: dev, test, check, bench, build.
+VENV := .venv
+PYTHON ?= python3
+
+.PHONY: dev test check deps bench build
+
+## Run the local stack: token issuer + API on http://127.0.0.1:3000 (no configuration needed).
+dev:
+	cargo run -- dev --port $(or $(PORT),3000)
+
+## Run every check and test, installing what the tests need first.
+test: deps check
+	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
+
+## Formatting and lints.
+check:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+## Test tools from PyPI, into a git-ignored venv (re-installed when the requirements change).
+deps: $(VENV)/.installed
+
+$(VENV)/.installed: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+## Criterion benchmarks (token verification vs a bare jsonwebtoken decode).
+bench:
+	cargo bench --bench verify
+
+build:
+	cargo build --release --locked

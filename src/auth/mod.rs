@@ -1,0 +1,19 @@
+//! Cognito access-token verification: JWKS cache, claim checks, and the axum extractor.
+
+pub mod extractor;
+pub mod jwks;
+pub mod verifier;
+
+pub use extractor::AuthenticatedUser;
+pub use jwks::{JwksCache, JwksSettings};
+pub use verifier::{AccessTokenClaims, CognitoVerifier, TokenRejection, VerifyError};
+
+use std::sync::Arc;
+
+use crate::config::CognitoConfig;
+
+/// The verifier for `config`, with the production JWKS settings and the shared HTTP client.
+pub fn verifier(config: &CognitoConfig, http: reqwest::Client) -> Arc<CognitoVerifier> {
+    let jwks = JwksCache::new(config.jwks_url.clone(), http, JwksSettings::default());
+    Arc::new(CognitoVerifier::new(config, jwks))
+}

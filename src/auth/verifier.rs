@@ -1,0 +1,310 @@
+//! Cognito access-token verification, check for check with aws-jwt-verify's
+//! `CognitoJwtVerifier` (token use `access`), plus size limits and an `iat` check.
+//!
+//! Order: shape and size → header → `alg` pinned to RS256 → `kid` → key from the JWKS →
+//! signature → only then the claims (types, `exp`, `nbf`, `iat`, `iss`, `token_use`,
+//! `client_id`, `sub`). Each failed check is its own [`TokenRejection`] variant carrying what
+//! was expected and found, for the logs; callers only ever learn "invalid token".
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+
+use super::jwks::{CachedJwk, JwkProblem, JwksCache, JwksFetchError, KeyLookupError};
+use crate::config::CognitoConfig;
+
+/// Longest token accepted (Cognito access tokens are 1–2 KiB, more with many groups).
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// A verified Cognito access token, reduced to what the service uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenClaims {
+    pub sub: String,
+    pub username: Option<String>,
+    pub client_id: String,
+    pub groups: Vec<String>,
+    pub scopes: Vec<String>,
+    pub auth_time: Option<i64>,
+    pub origin_jti: Option<String>,
+    pub jti: Option<String>,
+    pub exp: i64,
+}
+
+/// Verification failed. `Rejected` means the token is bad (401); `JwksUnavailable` means the
+/// keys could not be fetched, so nothing can be said about the token (503).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("token rejected: {0}")]
+    Rejected(#[from] TokenRejection),
+    #[error(transparent)]
+    JwksUnavailable(#[from] JwksFetchError),
+}
+
+/// One variant per failed check.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TokenRejection {
+    #[error("token is {size} bytes, limit {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("token is not a compact JWS: {0}")]
+    Malformed(&'static str),
+    #[error("header is not valid: {0}")]
+    BadHeader(String),
+    #[error("algorithm `{found}` is not allowed, expected RS256")]
+    AlgorithmNotAllowed { found: String },
+    #[error("header has no `kid`")]
+    MissingKid,
+    #[error("kid `{kid}` not found in the JWKS (penalty box: {penalty_box})")]
+    KidNotFound { kid: String, penalty_box: bool },
+    #[error("key `{kid}` cannot verify RS256: {problem}")]
+    UnusableKey { kid: String, problem: JwkProblem },
+    #[error("signature does not verify")]
+    InvalidSignature,
+    #[error("claims are not valid: {0}")]
+    BadClaims(String),
+    #[error("`exp` is missing")]
+    MissingExpiry,
+    #[error("expired at {exp}, now {now}, leeway {leeway_seconds} s")]
+    Expired {
+        exp: f64,
+        now: f64,
+        leeway_seconds: u64,
+    },
+    #[error("not valid before {nbf}, now {now}")]
+    NotYetValid { nbf: f64, now: f64 },
+    #[error("issued in the future: iat {iat}, now {now}")]
+    IssuedInFuture { iat: f64, now: f64 },
+    #[error("authenticated in the future: auth_time {auth_time}, now {now}")]
+    AuthenticatedInFuture { auth_time: f64, now: f64 },
+    #[error("issuer {found:?} is not one of {expected:?}")]
+    IssuerNotAllowed {
+        expected: Vec<String>,
+        found: Option<String>,
+    },
+    #[error("token_use is {found:?}, expected \"access\"")]
+    NotAnAccessToken { found: Option<String> },
+    #[error("client_id {found:?} is not one of {expected:?}")]
+    ClientNotAllowed {
+        expected: Vec<String>,
+        found: Option<String>,
+    },
+    #[error("`sub` is missing or empty")]
+    MissingSubject,
+}
+
+/// Header members read before the key is chosen. Present members must be strings.
+#[derive(Deserialize)]
+struct Header {
+    alg: Option<String>,
+    kid: Option<String>,
+}
+
+/// Claims as they arrive. Wrong types and duplicated members fail deserialisation.
+#[derive(Deserialize)]
+struct RawClaims {
+    iss: Option<String>,
+    sub: Option<String>,
+    token_use: Option<String>,
+    client_id: Option<String>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    auth_time: Option<f64>,
+    username: Option<String>,
+    scope: Option<String>,
+    #[serde(rename = "cognito:groups")]
+    groups: Option<Vec<String>>,
+    jti: Option<String>,
+    origin_jti: Option<String>,
+}
+
+/// Verifies Cognito access tokens for one user pool. Build once per process.
+pub struct CognitoVerifier {
+    issuers: Vec<String>,
+    client_ids: Vec<String>,
+    leeway: Duration,
+    jwks: JwksCache,
+}
+
+impl CognitoVerifier {
+    pub fn new(config: &CognitoConfig, jwks: JwksCache) -> Self {
+        CognitoVerifier {
+            issuers: config.issuers.clone(),
+            client_ids: config.client_ids.clone(),
+            leeway: config.leeway,
+            jwks,
+        }
+    }
+
+    pub fn jwks(&self) -> &JwksCache {
+        &self.jwks
+    }
+
+    /// Checks `token` completely; see the module docs for the order of checks.
+    pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, VerifyError> {
+        let parts = split_compact(token)?;
+        let header: Header = decode_part(parts.header)
+            .map_err(|reason| TokenRejection::BadHeader(reason.to_string()))?;
+        match header.alg.as_deref() {
+            Some("RS256") => {}
+            other => {
+                let found = other.unwrap_or("(missing)").to_owned();
+                return Err(TokenRejection::AlgorithmNotAllowed { found }.into());
+            }
+        }
+        let kid = header.kid.ok_or(TokenRejection::MissingKid)?;
+        let key = match self.jwks.key(&kid).await {
+            Ok(CachedJwk::Rs256(key)) => key,
+            Ok(CachedJwk::Unusable(problem)) => {
+                return Err(TokenRejection::UnusableKey { kid, problem }.into());
+            }
+            Err(KeyLookupError::KidNotFound { kid, penalty_box }) => {
+                return Err(TokenRejection::KidNotFound { kid, penalty_box }.into());
+            }
+            Err(KeyLookupError::Unavailable(error)) => return Err(error.into()),
+        };
+        let signed = &token[..parts.header.len() + 1 + parts.payload.len()];
+        let valid = jsonwebtoken::crypto::verify(
+            parts.signature,
+            signed.as_bytes(),
+            &key,
+            Algorithm::RS256,
+        )
+        .unwrap_or(false);
+        if !valid {
+            return Err(TokenRejection::InvalidSignature.into());
+        }
+        let claims: RawClaims = decode_part(parts.payload)
+            .map_err(|reason| TokenRejection::BadClaims(reason.to_string()))?;
+        Ok(self.check_claims(claims, unix_now())?)
+    }
+
+    fn check_claims(
+        &self,
+        claims: RawClaims,
+        now: f64,
+    ) -> Result<AccessTokenClaims, TokenRejection> {
+        let leeway = self.leeway.as_secs_f64();
+        let exp = claims.exp.ok_or(TokenRejection::MissingExpiry)?;
+        if now >= exp + leeway {
+            let leeway_seconds = self.leeway.as_secs();
+            return Err(TokenRejection::Expired {
+                exp,
+                now,
+                leeway_seconds,
+            });
+        }
+        if let Some(nbf) = claims.nbf.filter(|nbf| now < nbf - leeway) {
+            return Err(TokenRejection::NotYetValid { nbf, now });
+        }
+        if let Some(iat) = claims.iat.filter(|iat| *iat > now + leeway) {
+            return Err(TokenRejection::IssuedInFuture { iat, now });
+        }
+        // A future auth_time would make every "recent sign-in" check pass for as long as it lasts.
+        if let Some(auth_time) = claims.auth_time.filter(|at| *at > now + leeway) {
+            return Err(TokenRejection::AuthenticatedInFuture { auth_time, now });
+        }
+        if !claims
+            .iss
+            .as_ref()
+            .is_some_and(|iss| self.issuers.contains(iss))
+        {
+            let expected = self.issuers.clone();
+            return Err(TokenRejection::IssuerNotAllowed {
+                expected,
+                found: claims.iss,
+            });
+        }
+        if claims.token_use.as_deref() != Some("access") {
+            return Err(TokenRejection::NotAnAccessToken {
+                found: claims.token_use,
+            });
+        }
+        let client_id = match claims.client_id {
+            Some(id) if self.client_ids.contains(&id) => id,
+            found => {
+                let expected = self.client_ids.clone();
+                return Err(TokenRejection::ClientNotAllowed { expected, found });
+            }
+        };
+        let sub = claims
+            .sub
+            .filter(|sub| !sub.is_empty())
+            .ok_or(TokenRejection::MissingSubject)?;
+        Ok(AccessTokenClaims {
+            sub,
+            username: claims.username,
+            client_id,
+            groups: claims.groups.unwrap_or_default(),
+            scopes: claims
+                .scope
+                .unwrap_or_default()
+                .split_ascii_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            auth_time: claims.auth_time.map(|t| t.floor() as i64),
+            origin_jti: claims.origin_jti,
+            jti: claims.jti,
+            exp: exp.floor() as i64,
+        })
+    }
+}
+
+struct CompactParts<'a> {
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+/// Exactly three non-empty base64url parts, no padding, within the size limit.
+fn split_compact(token: &str) -> Result<CompactParts<'_>, TokenRejection> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenRejection::TooLarge {
+            size: token.len(),
+            limit: MAX_TOKEN_BYTES,
+        });
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenRejection::Malformed(
+            "expected three dot-separated parts",
+        ));
+    };
+    let is_base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if ![header, payload, signature].into_iter().all(is_base64url) {
+        return Err(TokenRejection::Malformed(
+            "parts must be non-empty unpadded base64url",
+        ));
+    }
+    Ok(CompactParts {
+        header,
+        payload,
+        signature,
+    })
+}
+
+/// base64url → strict UTF-8 JSON object → `T`. Duplicated or wrongly typed members that `T`
+/// reads are errors (serde's derived maps reject duplicates).
+fn decode_part<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, Box<dyn std::error::Error>> {
+    let bytes = URL_SAFE_NO_PAD.decode(part)?;
+    // A derived struct would also accept a JSON array positionally; only objects are JWT parts.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err("not a JSON object".into());
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

@@ -1,0 +1,18 @@
+//! The one outbound HTTP client the process shares (keep-alive, TLS set up once).
+
+use std::time::Duration;
+
+/// Connect timeout for every outbound call; per-request totals are set by each caller.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
+
+/// Builds the shared client. Call once at start-up and clone the handle (clones share the pool).
+pub fn build() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("cognito-authsignal/", env!("CARGO_PKG_VERSION")))
+        // Never follow redirects: a JWKS or API endpoint that redirects is misconfigured.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|err| panic!("the HTTP client cannot be built on this platform: {err}"))
+}

@@ -1,0 +1,13 @@
+//! `cognito-authsignal`: lets people signed in to an Amazon Cognito user pool manage their
+//! Authsignal authenticators. Every decision lives in this library; the CLI and the Lambda
+//! functions only wire it up.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod http_client;
+pub mod local;
+pub mod server;
+pub mod telemetry;
+
+pub use config::Config;

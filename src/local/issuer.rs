@@ -1,0 +1,183 @@
+//! A local stand-in for a Cognito user pool's token endpoint: an RSA key generated at start,
+//! its JWKS, and a way to mint access tokens for any test user.
+//!
+//! Routes (under `/local/cognito`):
+//! - `GET /local/cognito/{poolId}/.well-known/jwks.json`: the public key, as Cognito serves it;
+//! - `POST /local/cognito/token`: `{ sub?, username?, groups?, scopes?, authTime?, expiresIn?,
+//!   clientId?, tokenUse? }` → `{ accessToken, expiresIn, tokenType }`.
+//!
+//! Tokens carry the claims real Cognito access tokens carry, in Cognito's order: `sub`,
+//! `cognito:groups` (only when non-empty), `iss`, `version`, `client_id`, `origin_jti`,
+//! `event_id`, `token_use`, `scope`, `auth_time`, `exp`, `iat`, `jti`, `username`. The issuer
+//! is the real `https://cognito-idp.{region}.amazonaws.com/{poolId}` form, so the verifier runs
+//! exactly as in production, with only the JWKS URL pointing here. `tokenUse: "id"` mints an
+//! ID-token-shaped token (with `aud`) so clients can see it refused.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::keys::SigningKey;
+use crate::api::json::ApiJson;
+use crate::api::problem::ApiError;
+use crate::config::CognitoConfig;
+
+/// Longest lifetime a local token may be given (Cognito allows up to one day).
+const MAX_EXPIRES_IN: i64 = 86_400;
+
+pub struct LocalIssuer {
+    key: SigningKey,
+    user_pool_id: String,
+    issuer: String,
+    default_client_id: String,
+}
+
+/// What to put in a minted token. Absent fields get Cognito-like defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenRequest {
+    /// Defaults to a fresh UUID.
+    pub sub: Option<String>,
+    /// Defaults to the `sub`.
+    pub username: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Defaults to `["aws.cognito.signin.user.admin"]`.
+    pub scopes: Option<Vec<String>>,
+    /// Seconds since the epoch; defaults to now.
+    pub auth_time: Option<i64>,
+    /// Seconds until expiry, default 3600; negative values mint an already expired token.
+    pub expires_in: Option<i64>,
+    /// Defaults to the first configured client id.
+    pub client_id: Option<String>,
+    /// `access` (default) or `id`.
+    pub token_use: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub token_type: String,
+}
+
+impl LocalIssuer {
+    /// An issuer for the pool in `cognito`, with a newly generated key.
+    pub fn new(cognito: &CognitoConfig) -> Self {
+        LocalIssuer {
+            key: SigningKey::generate(uuid::Uuid::new_v4().to_string()),
+            user_pool_id: cognito.user_pool_id.clone(),
+            issuer: format!(
+                "https://cognito-idp.{}.amazonaws.com/{}",
+                cognito.region, cognito.user_pool_id
+            ),
+            default_client_id: cognito.client_ids.first().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Where this issuer's JWKS is served, given the server's base URL.
+    pub fn jwks_url(base_url: &str, user_pool_id: &str) -> String {
+        format!("{base_url}/local/cognito/{user_pool_id}/.well-known/jwks.json")
+    }
+
+    pub fn jwks(&self) -> Value {
+        self.key.jwks()
+    }
+
+    /// Mints a token as Cognito would shape it.
+    pub fn mint(&self, request: &TokenRequest) -> Result<TokenResponse, ApiError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let expires_in = request.expires_in.unwrap_or(3600);
+        if !(-MAX_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
+            return Err(ApiError::InvalidRequest(format!(
+                "`expiresIn` must be between -{MAX_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"
+            )));
+        }
+        let token_use = request.token_use.as_deref().unwrap_or("access");
+        if token_use != "access" && token_use != "id" {
+            return Err(ApiError::InvalidRequest(
+                "`tokenUse` must be `access` or `id`".into(),
+            ));
+        }
+        let sub = request
+            .sub
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let username = request.username.clone().unwrap_or_else(|| sub.clone());
+        let client_id = request
+            .client_id
+            .clone()
+            .unwrap_or_else(|| self.default_client_id.clone());
+        let scopes = request
+            .scopes
+            .clone()
+            .unwrap_or_else(|| vec!["aws.cognito.signin.user.admin".into()]);
+        let auth_time = request.auth_time.unwrap_or(now);
+        let origin_jti = uuid::Uuid::new_v4().to_string();
+
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(sub));
+        if !request.groups.is_empty() {
+            claims.insert("cognito:groups".into(), json!(request.groups));
+        }
+        claims.insert("iss".into(), json!(self.issuer));
+        if token_use == "access" {
+            claims.insert("version".into(), json!(2));
+            claims.insert("client_id".into(), json!(client_id));
+        } else {
+            claims.insert("cognito:username".into(), json!(username));
+            claims.insert("aud".into(), json!(client_id));
+        }
+        claims.insert("origin_jti".into(), json!(origin_jti));
+        claims.insert("event_id".into(), json!(uuid::Uuid::new_v4().to_string()));
+        claims.insert("token_use".into(), json!(token_use));
+        if token_use == "access" {
+            claims.insert("scope".into(), json!(scopes.join(" ")));
+        }
+        claims.insert("auth_time".into(), json!(auth_time));
+        claims.insert("exp".into(), json!(now + expires_in));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        if token_use == "access" {
+            claims.insert("username".into(), json!(username));
+        }
+        Ok(TokenResponse {
+            access_token: self.key.sign_jwt(&Value::Object(claims)),
+            expires_in,
+            token_type: "Bearer".into(),
+        })
+    }
+}
+
+/// The issuer's routes, to be merged into the dev server's router.
+pub fn routes(issuer: Arc<LocalIssuer>) -> Router {
+    Router::new()
+        .route("/local/cognito/{pool_id}/.well-known/jwks.json", get(jwks))
+        .route("/local/cognito/token", post(token))
+        .with_state(issuer)
+}
+
+async fn jwks(
+    State(issuer): State<Arc<LocalIssuer>>,
+    Path(pool_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if pool_id != issuer.user_pool_id {
+        return Err(ApiError::RouteNotFound);
+    }
+    Ok(Json(issuer.jwks()))
+}
+
+async fn token(
+    State(issuer): State<Arc<LocalIssuer>>,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    issuer.mint(&request).map(Json)
+}

@@ -1,0 +1,52 @@
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cognito_authsignal::telemetry::{self, LogFormat};
+use cognito_authsignal::{Config, server};
+
+/// Manage Authsignal authenticators for Amazon Cognito users.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local stack (token issuer + API) on one loopback port, no configuration needed.
+    Dev {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Run the API configured from the environment (COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS, ...).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Dev { port } => {
+            telemetry::init(LogFormat::Pretty);
+            server::dev(port).await
+        }
+        Command::Serve { addr } => {
+            telemetry::init(LogFormat::Json);
+            match Config::from_env() {
+                Ok(config) => server::serve(addr, config).await,
+                Err(error) => Err(error.into()),
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Log set-up: JSON lines (CloudWatch-friendly) or human-readable text, filtered by `RUST_LOG`.
+
+use tracing_subscriber::EnvFilter;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line, without timestamps (Lambda adds its own).
+    Json,
+    /// Readable lines for a terminal.
+    Pretty,
+}
+
+/// Installs the global subscriber. Safe to call more than once (later calls are ignored).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().without_time().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}

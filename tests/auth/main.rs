@@ -1,0 +1,7 @@
+//! Integration tests for token verification: hostile tokens, the JWKS cache, moto, the CLI.
+
+mod cli;
+mod helpers;
+mod hostile_tokens;
+mod jwks_cache;
+mod moto;
