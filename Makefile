@@ -17,12 +17,17 @@ check:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-## Test tools from PyPI, into a git-ignored venv (re-installed when the requirements change).
-deps: $(VENV)/.installed
+## Test tools: moto from PyPI into a git-ignored venv, Authsignal's SDKs from npm (pinned by
+## tests/node/package-lock.json). Each is re-installed when its pin file changes.
+deps: $(VENV)/.installed tests/node/node_modules/.installed
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Criterion benchmarks (token verification vs a bare jsonwebtoken decode).

@@ -7,8 +7,13 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
 
 /// Builds the shared client. Call once at start-up and clone the handle (clones share the pool).
 pub fn build() -> reqwest::Client {
+    build_with(CONNECT_TIMEOUT)
+}
+
+/// A client with its own connect timeout (and its own keep-alive pool).
+pub fn build_with(connect_timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
+        .connect_timeout(connect_timeout)
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(concat!("cognito-authsignal/", env!("CARGO_PKG_VERSION")))
         // Never follow redirects: a JWKS or API endpoint that redirects is misconfigured.

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authsignal;
 pub mod config;
 pub mod http_client;
 pub mod local;

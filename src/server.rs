@@ -1,15 +1,20 @@
 //! The two ways to run the API as a plain HTTP server: `serve` (configured from the
-//! environment, production-like) and `dev` (zero-config, with the local stack mounted).
+//! environment, production-like) and `dev` (zero-config, with the local stack mounted:
+//! Cognito token issuer and Authsignal emulator).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::api::{self, AppState};
 use crate::auth::{self, CognitoVerifier};
-use crate::config::{CognitoConfig, Config, ConfigError};
+use crate::authsignal::AuthsignalClient;
+use crate::config::{AuthsignalConfig, CognitoConfig, Config, ConfigError, ConfigProblem};
 use crate::http_client;
+use crate::local::authsignal::{self as emulator, Emulator};
 use crate::local::{self, LocalIssuer, TokenRequest};
 
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
@@ -31,26 +36,50 @@ pub async fn serve(addr: SocketAddr, config: Config) -> Result<(), ServerError> 
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("listening on {base_url}");
     prefetch_in_background(verifier.clone());
-    let app = api::router(AppState { verifier });
+    let authsignal = Arc::new(AuthsignalClient::new(&config.authsignal));
+    let app = api::router(AppState {
+        verifier,
+        authsignal,
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
 
-/// `cognito-authsignal dev`: issuer + API on one loopback port, then a ready-to-use token.
+/// `cognito-authsignal dev`: issuer + Authsignal emulator + API on one loopback port, then a
+/// ready-to-use token. The emulator's secret is printed: it is a local, throw-away value.
 pub async fn dev(port: u16) -> Result<(), ServerError> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let cognito = dev_cognito_config(&base_url)?;
     let issuer = Arc::new(LocalIssuer::new(&cognito));
     let verifier = auth::verifier(&cognito, http_client::build());
+    let (secret_key, secret_origin) = match std::env::var("AUTHSIGNAL_SECRET_KEY") {
+        Ok(secret) if !secret.trim().is_empty() => (
+            SecretString::from(secret.trim().to_owned()),
+            "from AUTHSIGNAL_SECRET_KEY",
+        ),
+        _ => (emulator::generate_secret_key(), "generated"),
+    };
+    let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
+    // The service reaches the emulator over HTTP with its ordinary client: the production path.
+    let authsignal_config = AuthsignalConfig::new(&emulator.api_url(), secret_key.clone())
+        .map_err(|message| ConfigError {
+            problems: vec![ConfigProblem {
+                variable: "AUTHSIGNAL_API_URL",
+                message,
+            }],
+        })?;
+    let authsignal = Arc::new(AuthsignalClient::new(&authsignal_config));
 
     let app = api::finish(
         api::routes(AppState {
             verifier: verifier.clone(),
+            authsignal,
         })
-        .merge(local::issuer::routes(issuer.clone())),
+        .merge(local::issuer::routes(issuer.clone()))
+        .merge(emulator::routes(emulator.clone())),
     );
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -80,6 +109,12 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         cognito.user_pool_id,
         cognito.client_ids.join(",")
     );
+    println!("  Authsignal API     {} (emulator)", emulator.api_url());
+    println!(
+        "  Authsignal secret  {} ({secret_origin})",
+        secret_key.expose_secret()
+    );
+    println!("  OTP outbox         {base_url}/local/authsignal/outbox");
     println!();
     println!("An access token for `dev-user` (valid 1 hour):");
     println!("TOKEN={token}");

@@ -13,12 +13,14 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::auth::CognitoVerifier;
+use crate::authsignal::AuthsignalApi;
 use problem::ApiError;
 
 /// What handlers share. Built once per process.
 #[derive(Clone)]
 pub struct AppState {
     pub verifier: Arc<CognitoVerifier>,
+    pub authsignal: Arc<dyn AuthsignalApi>,
 }
 
 impl FromRef<AppState> for Arc<CognitoVerifier> {

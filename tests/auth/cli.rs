@@ -1,57 +1,29 @@
 //! The `cognito-authsignal` binary: `dev` and `serve`, black-box.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use wiremock::MockServer;
 
 use crate::helpers::*;
 use crate::moto::spawn_serve;
 
+#[path = "../common/dev.rs"]
+mod dev;
+
 /// Starts `dev --port 0`; returns the process, its base URL and the printed token.
-async fn spawn_dev() -> (ChildGuard, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"))
-        .args(["dev", "--port", "0"])
-        .env_remove("COGNITO_USER_POOL_ID")
-        .env_remove("COGNITO_CLIENT_IDS")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut base_url, mut token) = (None, None);
-    let mut printed = Vec::new();
-    // The banner ends with the ready-to-paste curl for /v1/me.
-    while !printed
-        .last()
-        .is_some_and(|line: &String| line.contains("/v1/me"))
-    {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .expect("dev prints its banner")
-            .unwrap()
-            .expect("dev keeps running");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            base_url = Some(url.to_owned());
-        }
-        if let Some(value) = line.strip_prefix("TOKEN=") {
-            token = Some(value.to_owned());
-        }
-        printed.push(line);
-    }
-    let base_url = base_url.unwrap();
-    let banner = printed.join("\n");
+async fn spawn_dev() -> (dev::DevServer, String, String) {
+    let dev = dev::DevServer::start(&[]).await;
+    let (base_url, token) = (dev.base_url.clone(), dev.token.clone());
     assert!(
-        banner.contains(&format!(
+        dev.banner.contains(&format!(
             "curl -s -H \"Authorization: Bearer $TOKEN\" {base_url}/v1/me"
         )),
-        "{banner}"
+        "{}",
+        dev.banner
     );
-    (ChildGuard(child), base_url, token.unwrap())
+    (dev, base_url, token)
 }
 
 #[tokio::test]
@@ -246,6 +218,7 @@ async fn serve_prefetches_the_jwks_before_the_first_request() {
         ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
         ("COGNITO_CLIENT_IDS", CLIENT_ID.to_owned()),
         ("COGNITO_JWKS_URL", format!("{}{JWKS_PATH}", jwks.uri())),
+        ("AUTHSIGNAL_SECRET_KEY", "unused-in-this-test".to_owned()),
     ])
     .await;
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -5,8 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cognito_authsignal::api::{self, AppState};
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
-use cognito_authsignal::config::CognitoConfig;
+use cognito_authsignal::authsignal::AuthsignalClient;
+use cognito_authsignal::config::{AuthsignalConfig, CognitoConfig};
 use cognito_authsignal::local::keys::SigningKey;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -95,7 +97,12 @@ impl TestApp {
         settings: JwksSettings,
     ) -> TestApp {
         let verifier = verifier(format!("{}{JWKS_PATH}", jwks_server.uri()), settings);
+        // These tests never reach Authsignal; the client points at a closed local port.
+        let authsignal_config =
+            AuthsignalConfig::new("http://127.0.0.1:9", SecretString::from("unused")).unwrap();
+        let authsignal = Arc::new(AuthsignalClient::new(&authsignal_config));
         let app = api::router(AppState {
+            authsignal,
             verifier: verifier.clone(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

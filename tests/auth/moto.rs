@@ -212,6 +212,7 @@ async fn serve_accepts_a_real_moto_access_token_and_refuses_its_id_token_and_oth
             "COGNITO_JWKS_URL",
             format!("{}/{}/.well-known/jwks.json", moto.endpoint, pool.id),
         ),
+        ("AUTHSIGNAL_SECRET_KEY", "unused-in-this-test".to_owned()),
     ])
     .await;
     let http = reqwest::Client::new();

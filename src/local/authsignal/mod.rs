@@ -1,0 +1,336 @@
+//! An in-memory Authsignal tenant for local development and tests, mounted by `dev` under
+//! `/local/authsignal`. The service talks to it over HTTP with its ordinary client, exactly as
+//! it talks to Authsignal.
+//!
+//! # Server API (`/local/authsignal/v1`, HTTP Basic with the secret key as username)
+//! - `POST /users/{userId}/actions/{action}`: track. `state` is `CHALLENGE_REQUIRED` when the
+//!   user has an authenticator, else `ALLOW`. Returns a new `idempotencyKey`, a client `token`
+//!   valid 10 minutes carrying the requested `scope` (default `read:authenticators`), a `url` to
+//!   the local pre-built UI page, `isEnrolled` and the enrolled/allowed methods. An `email` or
+//!   `phoneNumber` attribute is remembered on the user.
+//! - `POST /validate {token, userId?, action?}`: `isValid` is true when the token's action is
+//!   `CHALLENGE_SUCCEEDED` or `ALLOW`, the token is unexpired, and `userId`/`action` (when
+//!   given) match. Wire field `actionCode`. Unknown, expired or mismatched tokens answer 200
+//!   with `isValid: false` and an `error`. Validating twice is allowed (replay protection is
+//!   the caller's job).
+//! - `GET /users/{userId}`: unknown users answer `isEnrolled: false`, never 404.
+//! - `GET /users/{userId}/authenticators`, `POST` the same path to enroll a verified
+//!   `EMAIL_OTP`/`EMAIL_MAGIC_LINK` (needs `email`), `SMS`/`WHATSAPP` (needs E.164
+//!   `phoneNumber`) or `AUTHENTICATOR_APP` authenticator.
+//! - `DELETE /users/{userId}/authenticators/{id}`: 200 `{}`; 404 `not_found` when the id is
+//!   not one of this user's.
+//!
+//! # Client API (`/local/authsignal/v1/client`, `Authorization: Bearer <track token>`)
+//! Shapes follow `@authsignal/browser`'s email client:
+//! - `POST /client/user-authenticators/email-otp {email}` → `{userAuthenticatorId, userId}`;
+//!   sends a code. Needs the `add:authenticators` scope once the user has any authenticator
+//!   (403 `forbidden` otherwise). Several email authenticators are allowed, one per address.
+//! - `POST /client/challenge/email-otp` → `{challengeId}`; sends a code to the enrolled email,
+//!   or (for a user without one) to the email given to track, enrolling it on verify.
+//! - `POST /client/verify/email-otp {verificationCode}` → `{isVerified, accessToken,
+//!   userAuthenticator?}` (the SDK hands `accessToken` to the app as `token`); the action
+//!   becomes `CHALLENGE_SUCCEEDED` and `accessToken` is a validation token that `/validate`
+//!   accepts. Wrong or expired codes: `{isVerified: false, failureReason:
+//!   "CODE_INVALID_OR_EXPIRED"}`; after 5 wrong codes `MAX_ATTEMPTS_EXCEEDED`.
+//! - Expired token: 401 `expired_token`; missing or unknown token: 401 `unauthorized`.
+//!
+//! # Local helpers (no auth; the local stack only)
+//! - `GET /local/authsignal/outbox?userId=&email=`: `{messages: [{userId, email, code,
+//!   sentAt}]}`, the latest code per user and email. Codes are never sent anywhere.
+//! - `POST /local/authsignal/clock {advanceSeconds}`: moves the emulator's clock forward.
+//! - `GET /local/authsignal/ui?token=`: the stand-in for the pre-built UI.
+//!
+//! Errors are Authsignal-shaped `{error, errorCode, errorDescription}`: 401 `unauthorized`
+//! for a wrong secret, 400 `invalid_request` for bad bodies.
+
+pub mod store;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::authsignal::{
+    EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest,
+};
+use store::{EmulatorError, Store};
+
+/// The emulator: a secret key and an in-memory tenant.
+pub struct Emulator {
+    secret_key: SecretString,
+    /// `{server base URL}/local/authsignal`, used to build pre-built UI links.
+    public_url: String,
+    store: Mutex<Store>,
+}
+
+impl Emulator {
+    pub fn new(secret_key: SecretString, server_base_url: &str) -> Self {
+        Emulator {
+            secret_key,
+            public_url: format!("{server_base_url}/local/authsignal"),
+            store: Mutex::default(),
+        }
+    }
+
+    /// The Server API base URL to configure a client with.
+    pub fn api_url(&self) -> String {
+        format!("{}/v1", self.public_url)
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `Basic base64(secret + ":")`, compared in constant time.
+    fn authorize_server(&self, headers: &HeaderMap) -> Result<(), EmulatorError> {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Basic "))
+            .and_then(|encoded| STANDARD.decode(encoded.trim()).ok())
+            .and_then(|decoded| String::from_utf8(decoded).ok())
+            .and_then(|text| text.split_once(':').map(|(user, _)| user.to_owned()))
+            .ok_or_else(EmulatorError::unauthorized)?;
+        let expected = self.secret_key.expose_secret().as_bytes();
+        aws_lc_rs::constant_time::verify_slices_are_equal(presented.as_bytes(), expected)
+            .map_err(|_| EmulatorError::unauthorized())
+    }
+}
+
+/// A generated secret for `dev` when `AUTHSIGNAL_SECRET_KEY` is unset.
+pub fn generate_secret_key() -> SecretString {
+    SecretString::from(format!("local_sk_{}", uuid::Uuid::new_v4().simple()))
+}
+
+impl IntoResponse for EmulatorError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        (status, axum::Json(self.body())).into_response()
+    }
+}
+
+type Emu = State<Arc<Emulator>>;
+type Reply = Result<Response, EmulatorError>;
+
+fn ok(body: impl serde::Serialize) -> Reply {
+    Ok(axum::Json(body).into_response())
+}
+
+/// Parses a JSON body; anything else is Authsignal's 400 `invalid_request`.
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, EmulatorError> {
+    let body: &[u8] = if body.is_empty() { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|_| {
+        EmulatorError::invalid_request("The request body is not valid JSON for this operation.")
+    })
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+}
+
+/// The emulator's routes, to merge into the `dev` router.
+pub fn routes(emulator: Arc<Emulator>) -> Router {
+    let server_api = Router::new()
+        .route("/users/{user_id}", get(get_user))
+        .route("/users/{user_id}/actions/{action}", post(track))
+        .route(
+            "/users/{user_id}/authenticators",
+            get(get_authenticators).post(enroll_verified),
+        )
+        .route(
+            "/users/{user_id}/authenticators/{authenticator_id}",
+            delete(delete_authenticator),
+        )
+        .route("/validate", post(validate))
+        .route(
+            "/client/user-authenticators/email-otp",
+            post(client_enroll_email),
+        )
+        .route("/client/challenge/email-otp", post(client_challenge_email))
+        .route("/client/verify/email-otp", post(client_verify_email))
+        .fallback(|| async {
+            EmulatorError::new(
+                404,
+                "not_found",
+                "The emulator does not implement this endpoint.",
+            )
+        });
+    Router::new()
+        .nest("/local/authsignal/v1", server_api)
+        .route("/local/authsignal/outbox", get(outbox))
+        .route("/local/authsignal/clock", post(advance_clock))
+        .route("/local/authsignal/ui", get(ui))
+        .with_state(emulator)
+}
+
+async fn track(
+    State(emu): Emu,
+    headers: HeaderMap,
+    Path((user_id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    emu.authorize_server(&headers)?;
+    let attributes: TrackAttributes = parse(&body)?;
+    let response = emu
+        .store()
+        .track(&user_id, &action, &attributes, &emu.public_url)?;
+    ok(response)
+}
+
+async fn validate(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    emu.authorize_server(&headers)?;
+    let request: ValidateChallengeRequest = parse(&body)?;
+    ok(emu.store().validate(&request))
+}
+
+async fn get_user(State(emu): Emu, headers: HeaderMap, Path(user_id): Path<String>) -> Reply {
+    emu.authorize_server(&headers)?;
+    ok(emu.store().get_user(&user_id))
+}
+
+async fn get_authenticators(
+    State(emu): Emu,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Reply {
+    emu.authorize_server(&headers)?;
+    ok(emu.store().authenticators(&user_id))
+}
+
+async fn enroll_verified(
+    State(emu): Emu,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> Reply {
+    emu.authorize_server(&headers)?;
+    let request: EnrollVerifiedAuthenticatorRequest = parse(&body)?;
+    let authenticator = emu.store().enroll_verified(&user_id, &request)?;
+    ok(json!({ "authenticator": authenticator }))
+}
+
+async fn delete_authenticator(
+    State(emu): Emu,
+    headers: HeaderMap,
+    Path((user_id, authenticator_id)): Path<(String, String)>,
+) -> Reply {
+    emu.authorize_server(&headers)?;
+    emu.store()
+        .delete_authenticator(&user_id, &authenticator_id)?;
+    ok(json!({}))
+}
+
+#[derive(Deserialize)]
+struct EnrollEmail {
+    email: String,
+}
+
+async fn client_enroll_email(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: EnrollEmail = parse(&body)?;
+    ok(emu
+        .store()
+        .client_enroll_email(bearer(&headers), &request.email)?)
+}
+
+async fn client_challenge_email(State(emu): Emu, headers: HeaderMap) -> Reply {
+    ok(emu.store().client_challenge_email(bearer(&headers))?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyEmail {
+    verification_code: String,
+}
+
+async fn client_verify_email(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: VerifyEmail = parse(&body)?;
+    ok(emu
+        .store()
+        .client_verify_email(bearer(&headers), &request.verification_code)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxQuery {
+    user_id: Option<String>,
+    email: Option<String>,
+}
+
+async fn outbox(State(emu): Emu, Query(query): Query<OutboxQuery>) -> Reply {
+    let messages = emu
+        .store()
+        .outbox(query.user_id.as_deref(), query.email.as_deref());
+    ok(json!({ "messages": messages }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AdvanceClock {
+    advance_seconds: u32,
+}
+
+async fn advance_clock(State(emu): Emu, body: Bytes) -> Reply {
+    let request: AdvanceClock = parse(&body)?;
+    let now = emu
+        .store()
+        .advance_clock(Duration::from_secs(request.advance_seconds.into()));
+    ok(json!({ "now": humantime::format_rfc3339_seconds(now).to_string() }))
+}
+
+#[derive(Deserialize)]
+struct UiQuery {
+    token: Option<String>,
+}
+
+/// A plain page standing in for Authsignal's pre-built UI: it shows what the link grants.
+async fn ui(State(emu): Emu, Query(query): Query<UiQuery>) -> Response {
+    let view = query
+        .token
+        .as_deref()
+        .and_then(|token| emu.store().ui_view(token));
+    let Some(view) = view else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<p>Unknown or expired link.</p>".to_owned()),
+        )
+            .into_response();
+    };
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let redirect = view
+        .redirect_url
+        .as_deref()
+        .map(|url| format!("<p>Returns to <code>{}</code>.</p>", escape(url)))
+        .unwrap_or_default();
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>Authsignal emulator</title>\
+         <h1>Authsignal emulator: pre-built UI</h1>\
+         <p>Action <code>{}</code> for user <code>{}</code>, state <code>{}</code>, scopes <code>{}</code>.</p>{}\
+         <p>This stand-in runs no challenge itself: use the Client API with the same token; \
+         codes appear in <a href=\"../outbox\">the outbox</a>.</p>",
+        escape(&view.action),
+        escape(&view.user_id),
+        escape(&view.state),
+        escape(&view.scopes.join(" ")),
+        redirect,
+    ))
+    .into_response()
+}

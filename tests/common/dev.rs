@@ -1,0 +1,59 @@
+//! Runs the real `cognito-authsignal dev` binary for black-box tests.
+#![allow(dead_code)] // Each test binary uses a different part of it.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A `dev` process (killed on drop), its base URL, the printed token and the whole banner.
+pub struct DevServer {
+    _child: Child,
+    pub base_url: String,
+    pub token: String,
+    pub banner: String,
+}
+
+impl DevServer {
+    /// Starts `dev --port 0` with `env` set on top of a clean Cognito/Authsignal environment.
+    pub async fn start(env: &[(&str, &str)]) -> DevServer {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
+        command
+            .args(["dev", "--port", "0"])
+            .env_remove("COGNITO_USER_POOL_ID")
+            .env_remove("COGNITO_CLIENT_IDS")
+            .env_remove("AUTHSIGNAL_SECRET_KEY")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("the dev binary starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let mut printed: Vec<String> = Vec::new();
+        // The banner ends with the ready-to-paste curl for /v1/me.
+        while !printed.last().is_some_and(|line| line.contains("/v1/me")) {
+            let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+                .await
+                .expect("dev prints its banner in time")
+                .expect("stdout is readable")
+                .expect("dev keeps running");
+            printed.push(line);
+        }
+        let find = |prefix: &str| {
+            printed
+                .iter()
+                .find_map(|line| line.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no `{prefix}` line in the banner"))
+                .to_owned()
+        };
+        DevServer {
+            base_url: find("listening on "),
+            token: find("TOKEN="),
+            banner: printed.join("\n"),
+            _child: child,
+        }
+    }
+}
