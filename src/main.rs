@@ -25,11 +25,17 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+    /// Print the OpenAPI document (what `openapi/openapi.json` must contain).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
+        Command::Openapi => {
+            println!("{}", cognito_authsignal::api::openapi_json());
+            Ok(())
+        }
         Command::Dev { port } => {
             telemetry::init(LogFormat::Pretty);
             server::dev(port).await

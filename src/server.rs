@@ -5,14 +5,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use secrecy::{ExposeSecret, SecretString};
-
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, Surface};
 use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
-use crate::config::{AuthsignalConfig, CognitoConfig, Config, ConfigError, ConfigProblem};
+use crate::config::{
+    ApiConfig, AuthsignalConfig, CognitoConfig, Config, ConfigError, ConfigProblem,
+};
 use crate::http_client;
 use crate::local::authsignal::{self as emulator, Emulator};
 use crate::local::{self, LocalIssuer, TokenRequest};
@@ -20,6 +21,9 @@ use crate::local::{self, LocalIssuer, TokenRequest};
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
 pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
 pub const DEV_CLIENT_ID: &str = "localdevclient";
+/// `dev`'s defaults for a front end on Vite's default port.
+pub const DEV_REDIRECT_ALLOWLIST: &str = "http://localhost:5173/";
+pub const DEV_CORS_ORIGINS: &str = "http://localhost:5173";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -29,18 +33,22 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
+/// Everything a process needs to serve the API, built once from `config`: the verifier (its
+/// JWKS cache is shared by every request) and the Authsignal client (one connection pool).
+pub fn app_state(config: &Config) -> AppState {
+    let verifier = auth::verifier(&config.cognito, http_client::build());
+    let authsignal = Arc::new(AuthsignalClient::new(&config.authsignal));
+    AppState::new(verifier, authsignal, config.api.clone())
+}
+
 /// `cognito-authsignal serve`: the API alone, configured only from the environment.
 pub async fn serve(addr: SocketAddr, config: Config) -> Result<(), ServerError> {
-    let verifier = auth::verifier(&config.cognito, http_client::build());
+    let state = app_state(&config);
     let listener = TcpListener::bind(addr).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("listening on {base_url}");
-    prefetch_in_background(verifier.clone());
-    let authsignal = Arc::new(AuthsignalClient::new(&config.authsignal));
-    let app = api::router(AppState {
-        verifier,
-        authsignal,
-    });
+    prefetch_in_background(state.verifier.clone());
+    let app = api::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -48,13 +56,11 @@ pub async fn serve(addr: SocketAddr, config: Config) -> Result<(), ServerError> 
 }
 
 /// `cognito-authsignal dev`: issuer + Authsignal emulator + API on one loopback port, then a
-/// ready-to-use token. The emulator's secret is printed: it is a local, throw-away value.
+/// ready-to-use token and a curl line per route. The emulator's secret is printed: it is a
+/// local, throw-away value.
 pub async fn dev(port: u16) -> Result<(), ServerError> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
-    let cognito = dev_cognito_config(&base_url)?;
-    let issuer = Arc::new(LocalIssuer::new(&cognito));
-    let verifier = auth::verifier(&cognito, http_client::build());
     let (secret_key, secret_origin) = match std::env::var("AUTHSIGNAL_SECRET_KEY") {
         Ok(secret) if !secret.trim().is_empty() => (
             SecretString::from(secret.trim().to_owned()),
@@ -63,30 +69,23 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         _ => (emulator::generate_secret_key(), "generated"),
     };
     let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
-    // The service reaches the emulator over HTTP with its ordinary client: the production path.
-    let authsignal_config = AuthsignalConfig::new(&emulator.api_url(), secret_key.clone())
-        .map_err(|message| ConfigError {
-            problems: vec![ConfigProblem {
-                variable: "AUTHSIGNAL_API_URL",
-                message,
-            }],
-        })?;
-    let authsignal = Arc::new(AuthsignalClient::new(&authsignal_config));
-
+    let config = dev_config(&base_url, &emulator.api_url(), secret_key.clone())?;
+    let issuer = Arc::new(LocalIssuer::new(&config.cognito));
+    // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
+    // clients: the production path.
+    let state = app_state(&config);
+    let verifier = state.verifier.clone();
     let app = api::finish(
-        api::routes(AppState {
-            verifier: verifier.clone(),
-            authsignal,
-        })
-        .merge(local::issuer::routes(issuer.clone()))
-        .merge(emulator::routes(emulator.clone())),
+        api::routes(state, Surface::All)
+            .merge(local::issuer::routes(issuer.clone()))
+            .merge(emulator::routes(emulator.clone())),
+        &config.api,
     );
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
     });
-    // The verifier fetches the issuer's JWKS over HTTP, the same path as production.
     prefetch_in_background(verifier);
 
     let demo = TokenRequest {
@@ -97,10 +96,37 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         .mint(&demo)
         .map(|t| t.access_token)
         .unwrap_or_default();
+    print_banner(
+        &base_url,
+        &config,
+        &emulator,
+        &secret_key,
+        secret_origin,
+        &token,
+    );
+    server.await.map_err(std::io::Error::other)??;
+    Ok(())
+}
+
+fn print_banner(
+    base_url: &str,
+    config: &Config,
+    emulator: &Emulator,
+    secret_key: &SecretString,
+    secret_origin: &str,
+    token: &str,
+) {
+    let cognito = &config.cognito;
+    let allowlist: Vec<&str> = config
+        .api
+        .settings_redirect_allowlist
+        .iter()
+        .map(url::Url::as_str)
+        .collect();
     println!("listening on {base_url}");
     println!();
     println!("cognito-authsignal dev: local stack, nothing leaves this machine");
-    println!("  API                {base_url}/v1/...");
+    println!("  API                {base_url}/v1/...  (OpenAPI: {base_url}/openapi.json)");
     println!("  Cognito issuer     {}", cognito.issuers[0]);
     println!("  JWKS               {}", cognito.jwks_url);
     println!("  mint tokens        POST {base_url}/local/cognito/token");
@@ -115,27 +141,52 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         secret_key.expose_secret()
     );
     println!("  OTP outbox         {base_url}/local/authsignal/outbox");
+    println!("  admin group        {}", config.api.admin_group);
+    println!("  redirect allowlist {}", allowlist.join(","));
     println!();
     println!("An access token for `dev-user` (valid 1 hour):");
     println!("TOKEN={token}");
     println!();
-    println!("Try:");
-    println!("curl -s -H \"Authorization: Bearer $TOKEN\" {base_url}/v1/me");
     println!(
-        "curl -s -X POST {base_url}/local/cognito/token -H 'Content-Type: application/json' \\\n     -d '{{\"username\":\"alice\",\"groups\":[\"authenticator-admins\"]}}'"
+        "Try (an admin token: add \"groups\":[\"{}\"] when minting):",
+        config.api.admin_group
     );
-
-    server.await.map_err(std::io::Error::other)??;
-    Ok(())
+    let auth = "-H \"Authorization: Bearer $TOKEN\"";
+    let json = "-H 'Content-Type: application/json'";
+    println!("curl -s {auth} {base_url}/v1/me/authenticators");
+    println!(
+        "curl -s -X POST {auth} {json} -d '{{\"email\":\"me@example.com\"}}' {base_url}/v1/me/authenticators/enrollment-token"
+    );
+    println!(
+        "curl -s -X POST {auth} {json} -d '{{\"redirectUrl\":\"{}\"}}' {base_url}/v1/me/authenticators/settings-url",
+        allowlist.first().copied().unwrap_or(DEV_REDIRECT_ALLOWLIST)
+    );
+    println!(
+        "curl -s -X POST {auth} {json} -d '{{\"operation\":\"removeAuthenticator\"}}' {base_url}/v1/me/step-up"
+    );
+    println!("curl -s -X DELETE {auth} {base_url}/v1/me/authenticators/AUTHENTICATOR_ID");
+    println!("curl -s {auth} {base_url}/v1/admin/users/USER_ID/authenticators");
+    println!(
+        "curl -s -X DELETE {auth} {base_url}/v1/admin/users/USER_ID/authenticators/AUTHENTICATOR_ID"
+    );
+    println!(
+        "curl -s -X POST {base_url}/local/cognito/token {json} -d '{{\"username\":\"alice\",\"groups\":[\"{}\"]}}'",
+        config.api.admin_group
+    );
+    println!("curl -s {auth} {base_url}/v1/me");
 }
 
-/// The `dev` pool: environment values where set, local defaults otherwise; the JWKS is always
-/// the embedded issuer's.
-fn dev_cognito_config(base_url: &str) -> Result<CognitoConfig, ConfigError> {
-    let pool_id =
-        std::env::var("COGNITO_USER_POOL_ID").unwrap_or_else(|_| DEV_USER_POOL_ID.to_owned());
-    let client_ids: Vec<String> = std::env::var("COGNITO_CLIENT_IDS")
-        .unwrap_or_else(|_| DEV_CLIENT_ID.to_owned())
+/// The `dev` configuration: environment values where set (the same variables as `serve`),
+/// local defaults otherwise; JWKS and Authsignal always point at the embedded stack.
+fn dev_config(
+    base_url: &str,
+    authsignal_url: &str,
+    secret_key: SecretString,
+) -> Result<Config, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let pool_id = env("COGNITO_USER_POOL_ID").unwrap_or_else(|| DEV_USER_POOL_ID.to_owned());
+    let client_ids: Vec<String> = env("COGNITO_CLIENT_IDS")
+        .unwrap_or_else(|| DEV_CLIENT_ID.to_owned())
         .split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
@@ -143,7 +194,32 @@ fn dev_cognito_config(base_url: &str) -> Result<CognitoConfig, ConfigError> {
         .collect();
     let mut cognito = CognitoConfig::for_pool(&pool_id, client_ids)?;
     cognito.jwks_url = LocalIssuer::jwks_url(base_url, &cognito.user_pool_id);
-    Ok(cognito)
+
+    let authsignal =
+        AuthsignalConfig::new(authsignal_url, secret_key).map_err(|message| ConfigError {
+            problems: vec![ConfigProblem {
+                variable: "AUTHSIGNAL_API_URL",
+                message,
+            }],
+        })?;
+
+    let with_local_defaults = |name: &str| {
+        env(name).or_else(|| match name {
+            "SETTINGS_REDIRECT_ALLOWLIST" => Some(DEV_REDIRECT_ALLOWLIST.to_owned()),
+            "CORS_ALLOWED_ORIGINS" => Some(DEV_CORS_ORIGINS.to_owned()),
+            _ => None,
+        })
+    };
+    let mut problems = Vec::new();
+    let api = ApiConfig::from_lookup(&with_local_defaults, &mut problems);
+    match api {
+        Some(api) if problems.is_empty() => Ok(Config {
+            cognito,
+            authsignal,
+            api,
+        }),
+        _ => Err(ConfigError { problems }),
+    }
 }
 
 fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {

@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 
 use super::problem::ApiError;
 
@@ -18,6 +19,10 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
             Err(rejection) => Err(ApiError::InvalidRequest(describe(&rejection))),
         }
     }
@@ -25,9 +30,6 @@ where
 
 fn describe(rejection: &JsonRejection) -> String {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            "Send the body as JSON with `Content-Type: application/json`.".into()
-        }
         JsonRejection::JsonSyntaxError(_) => "The request body is not valid JSON.".into(),
         JsonRejection::JsonDataError(error) => {
             format!(

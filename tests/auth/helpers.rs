@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_authsignal::api::{self, AppState};
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::authsignal::AuthsignalClient;
-use cognito_authsignal::config::{AuthsignalConfig, CognitoConfig};
+use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig};
 use cognito_authsignal::local::keys::SigningKey;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -101,10 +101,11 @@ impl TestApp {
         let authsignal_config =
             AuthsignalConfig::new("http://127.0.0.1:9", SecretString::from("unused")).unwrap();
         let authsignal = Arc::new(AuthsignalClient::new(&authsignal_config));
-        let app = api::router(AppState {
+        let app = api::router(AppState::new(
+            verifier.clone(),
             authsignal,
-            verifier: verifier.clone(),
-        });
+            ApiConfig::default(),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -34,7 +34,7 @@ impl DevServer {
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
         let mut printed: Vec<String> = Vec::new();
         // The banner ends with the ready-to-paste curl for /v1/me.
-        while !printed.last().is_some_and(|line| line.contains("/v1/me")) {
+        while !printed.last().is_some_and(|line| line.ends_with("/v1/me")) {
             let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
                 .await
                 .expect("dev prints its banner in time")

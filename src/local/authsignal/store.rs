@@ -10,6 +10,8 @@ use crate::authsignal::{
     UserActionState, UserAuthenticator, ValidateChallengeRequest, ValidateChallengeResponse,
     VerificationMethod,
 };
+use crate::config::is_action_code;
+use crate::contact::{is_e164, is_email, mask_email};
 
 /// Client tokens and validation tokens live this long (Authsignal: 10 minutes).
 pub const TOKEN_TTL: Duration = Duration::from_secs(600);
@@ -129,35 +131,6 @@ fn random_token() -> String {
     )
 }
 
-/// `name@domain.tld`-shaped, no spaces; enough for an emulator.
-fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !value.chars().any(char::is_whitespace)
-        && value.len() <= 254
-}
-
-fn is_e164(value: &str) -> bool {
-    value.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-    })
-}
-
-/// `j***@example.com`, as the Client API shows emails.
-fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            format!("{}***@{domain}", local.chars().next().unwrap_or('*'))
-        }
-        None => "***".into(),
-    }
-}
-
 fn allowed_methods() -> Vec<VerificationMethod> {
     vec![
         VerificationMethod::EmailOtp,
@@ -166,14 +139,6 @@ fn allowed_methods() -> Vec<VerificationMethod> {
         VerificationMethod::AuthenticatorApp,
         VerificationMethod::Passkey,
     ]
-}
-
-/// `^[a-zA-Z0-9_-]{1,64}$`, Authsignal's rule for action codes.
-pub fn is_action_code(action: &str) -> bool {
-    (1..=64).contains(&action.len())
-        && action
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl Store {
@@ -799,12 +764,7 @@ mod tests {
     }
 
     #[test]
-    fn masks_and_formats() {
-        assert_eq!(mask_email("jane@example.com"), "j***@example.com");
-        assert!(
-            is_email("a@b.co") && !is_email("a@b") && !is_email("@b.co") && !is_email("a b@c.de")
-        );
-        assert!(is_e164("+14155550100") && !is_e164("4155550100") && !is_e164("+1"));
+    fn action_codes() {
         assert!(
             is_action_code("add-Authenticator_2") && !is_action_code("a b") && !is_action_code("")
         );

@@ -1,0 +1,9 @@
+//! Lambda function serving /v1/admin/... behind API Gateway (HTTP API, payload v2).
+
+use cognito_authsignal::api::Surface;
+use cognito_authsignal::lambda;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda::Error> {
+    lambda::run_http(Surface::Admin).await
+}

@@ -1,0 +1,354 @@
+//! `/v1/me/...`: the signed-in user's own authenticators. The user id is always the token's
+//! `sub`, never a path or body value.
+
+use std::time::{Duration, SystemTime};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::audit::{self, AuditEvent};
+use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
+use super::ids::{ApiPath, AuthenticatorId};
+use super::json::ApiJson;
+use super::problem::{ApiError, Problem};
+use super::step_up::{StepUpOperation, is_recent, require_recent_sign_in};
+use super::views::AuthenticatorList;
+use super::{AppState, me};
+use crate::auth::AuthenticatedUser;
+use crate::authsignal::{AuthsignalError, TrackAttributes};
+use crate::contact::{is_e164, is_email};
+
+/// Authsignal client tokens are valid for 10 minutes.
+const CLIENT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+/// The Authsignal action tracked for settings-URL requests.
+const SETTINGS_ACTION: &str = "manageAuthenticators";
+/// What the pre-built UI may do without challenging first (Authsignal's authenticator binding).
+const ALL_AUTHENTICATOR_SCOPES: &str =
+    "add:authenticators update:authenticators remove:authenticators";
+
+/// Routes of the account API, with their OpenAPI operations.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(me::get_me))
+        .routes(routes!(list_authenticators))
+        .routes(routes!(create_enrollment_token))
+        .routes(routes!(create_settings_url))
+        .routes(routes!(delete_authenticator))
+        .routes(routes!(step_up))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnrollmentTokenRequest {
+    /// Email to enroll for email OTP / magic link (passed to Authsignal).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// E.164 phone number to enroll for SMS / WhatsApp (passed to Authsignal).
+    #[serde(default)]
+    pub phone_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrollmentToken {
+    /// Authsignal client token with the `add:authenticators` scope, for the client SDKs.
+    pub token: String,
+    /// ISO 8601; Authsignal client tokens last 10 minutes.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsUrlRequest {
+    /// Where the pre-built UI returns to; must be on the server's allow-list.
+    pub redirect_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsUrl {
+    /// Short-lived URL of Authsignal's pre-built UI, on its settings screen.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StepUpRequest {
+    pub operation: StepUpOperation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepUpChallenge {
+    /// Authsignal client token to run the challenge with a client SDK.
+    pub token: String,
+    /// Pre-built UI URL to run the challenge instead.
+    pub url: String,
+}
+
+/// The user's authenticators.
+#[utoipa::path(
+    get,
+    path = "/v1/me/authenticators",
+    tag = "account",
+    operation_id = "listMyAuthenticators",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's authenticators", body = AuthenticatorList),
+        AuthProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn list_authenticators(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+) -> Result<Json<AuthenticatorList>, ApiError> {
+    let records = state.authsignal.get_authenticators(&user.user_id).await?;
+    Ok(Json(AuthenticatorList::from_authsignal(records)))
+}
+
+/// A client token to enroll a new authenticator with Authsignal's client SDKs.
+///
+/// Needs a sign-in within `RECENT_AUTH_MAX_AGE_SECONDS`, or an `addAuthenticator` step-up token.
+#[utoipa::path(
+    post,
+    path = "/v1/me/authenticators/enrollment-token",
+    tag = "account",
+    operation_id = "createEnrollmentToken",
+    security(("bearer" = [])),
+    params(("Authsignal-Validation-Token" = Option<String>, Header, description = "Step-up validation token for `addAuthenticator`")),
+    request_body = EnrollmentTokenRequest,
+    responses(
+        (status = 200, description = "Enrollment token", body = EnrollmentToken),
+        (status = 403, description = "`reauthentication_required`: sign in again or step up", body = Problem, content_type = "application/problem+json"),
+        AuthProblems,
+        BodyProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn create_enrollment_token(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<EnrollmentTokenRequest>,
+) -> Result<Json<EnrollmentToken>, ApiError> {
+    if request
+        .email
+        .as_deref()
+        .is_some_and(|email| !is_email(email))
+    {
+        return Err(ApiError::InvalidRequest(
+            "`email` is not a valid email address.".into(),
+        ));
+    }
+    if request
+        .phone_number
+        .as_deref()
+        .is_some_and(|phone| !is_e164(phone))
+    {
+        return Err(ApiError::InvalidRequest(
+            "`phoneNumber` must be in E.164 format, e.g. +14155550100.".into(),
+        ));
+    }
+    let proof =
+        require_recent_sign_in(&state, &user, &headers, StepUpOperation::AddAuthenticator).await?;
+    let attributes = TrackAttributes {
+        scope: Some("add:authenticators".into()),
+        email: request.email,
+        phone_number: request.phone_number,
+        ..TrackAttributes::default()
+    };
+    let tracked = state
+        .authsignal
+        .track(
+            &user.user_id,
+            &state.settings.enrollment_action,
+            &attributes,
+        )
+        .await?;
+    let token = tracked.token.ok_or_else(missing("token"))?;
+    audit::record(
+        AuditEvent::EnrollmentTokenIssued,
+        &user,
+        &user.user_id,
+        None,
+        &headers,
+        Some(proof),
+    );
+    Ok(Json(EnrollmentToken {
+        token,
+        expires_at: humantime::format_rfc3339_seconds(SystemTime::now() + CLIENT_TOKEN_LIFETIME)
+            .to_string(),
+    }))
+}
+
+/// A pre-built UI URL on the authenticator settings screen.
+///
+/// With a recent sign-in the UI skips its own challenge (scopes add, update and remove are
+/// granted); otherwise Authsignal first challenges with an existing method.
+#[utoipa::path(
+    post,
+    path = "/v1/me/authenticators/settings-url",
+    tag = "account",
+    operation_id = "createSettingsUrl",
+    security(("bearer" = [])),
+    request_body = SettingsUrlRequest,
+    responses(
+        (status = 200, description = "Settings URL", body = SettingsUrl),
+        AuthProblems,
+        BodyProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn create_settings_url(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SettingsUrlRequest>,
+) -> Result<Json<SettingsUrl>, ApiError> {
+    let redirect_url = state.redirect_allowlist.check(&request.redirect_url)?;
+    let recent = is_recent(user.auth_time, state.settings.recent_auth_max_age);
+    let attributes = TrackAttributes {
+        redirect_to_settings: Some(true),
+        redirect_url: Some(redirect_url.to_string()),
+        scope: recent.then(|| ALL_AUTHENTICATOR_SCOPES.to_owned()),
+        ..TrackAttributes::default()
+    };
+    let tracked = state
+        .authsignal
+        .track(&user.user_id, SETTINGS_ACTION, &attributes)
+        .await?;
+    let url = tracked.url.ok_or_else(missing("url"))?;
+    let proof = recent.then_some(super::step_up::Proof::RecentSignIn);
+    audit::record(
+        AuditEvent::SettingsUrlIssued,
+        &user,
+        &user.user_id,
+        None,
+        &headers,
+        proof,
+    );
+    Ok(Json(SettingsUrl { url }))
+}
+
+/// Removes one of the caller's own authenticators; never the last one.
+///
+/// Needs a sign-in within `RECENT_AUTH_MAX_AGE_SECONDS`, or a `removeAuthenticator` step-up
+/// token in `Authsignal-Validation-Token` (accepted once).
+#[utoipa::path(
+    delete,
+    path = "/v1/me/authenticators/{authenticatorId}",
+    tag = "account",
+    operation_id = "deleteMyAuthenticator",
+    security(("bearer" = [])),
+    params(
+        ("authenticatorId" = String, Path, description = "The authenticator's id"),
+        ("Authsignal-Validation-Token" = Option<String>, Header, description = "Step-up validation token for `removeAuthenticator`"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "`invalid_request`: malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`reauthentication_required`: sign in again or step up", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not one of the caller's authenticators", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_authenticator`: the caller's only authenticator", body = Problem, content_type = "application/problem+json"),
+        AuthProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn delete_authenticator(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    headers: HeaderMap,
+    ApiPath(authenticator_id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let authenticator_id = AuthenticatorId::parse(&authenticator_id)?;
+    let records = state.authsignal.get_authenticators(&user.user_id).await?;
+    let Some(target) = records
+        .iter()
+        .find(|a| a.user_authenticator_id == authenticator_id.as_str())
+    else {
+        return Err(ApiError::NotFound("authenticator"));
+    };
+    if records.len() == 1 {
+        return Err(ApiError::LastAuthenticator);
+    }
+    let method = target.verification_method.to_string();
+    let proof = require_recent_sign_in(
+        &state,
+        &user,
+        &headers,
+        StepUpOperation::RemoveAuthenticator,
+    )
+    .await?;
+    remove(&state, &user.user_id, &authenticator_id).await?;
+    let removed = Some((authenticator_id.as_str(), method.as_str()));
+    audit::record(
+        AuditEvent::AuthenticatorRemoved,
+        &user,
+        &user.user_id,
+        removed,
+        &headers,
+        Some(proof),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts an Authsignal challenge whose validation token stands in for a recent sign-in, once,
+/// for that operation.
+#[utoipa::path(
+    post,
+    path = "/v1/me/step-up",
+    tag = "account",
+    operation_id = "startStepUp",
+    security(("bearer" = [])),
+    request_body = StepUpRequest,
+    responses(
+        (status = 200, description = "Challenge to complete", body = StepUpChallenge),
+        AuthProblems,
+        BodyProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn step_up(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    ApiJson(request): ApiJson<StepUpRequest>,
+) -> Result<Json<StepUpChallenge>, ApiError> {
+    let action = request.operation.action();
+    let tracked = state
+        .authsignal
+        .track(&user.user_id, action, &TrackAttributes::default())
+        .await?;
+    Ok(Json(StepUpChallenge {
+        token: tracked.token.ok_or_else(missing("token"))?,
+        url: tracked.url.ok_or_else(missing("url"))?,
+    }))
+}
+
+/// Deletes at Authsignal; an id that vanished since the lookup is a 404.
+pub(super) async fn remove(
+    state: &AppState,
+    user_id: &str,
+    authenticator_id: &AuthenticatorId,
+) -> Result<(), ApiError> {
+    match state
+        .authsignal
+        .delete_authenticator(user_id, authenticator_id.as_str())
+        .await
+    {
+        Err(AuthsignalError::NotFound(_)) => Err(ApiError::NotFound("authenticator")),
+        outcome => Ok(outcome?),
+    }
+}
+
+/// Authsignal answered 200 without a field it always sends.
+fn missing(field: &'static str) -> impl FnOnce() -> ApiError {
+    move || {
+        tracing::error!(field, "Authsignal track response lacks a field");
+        ApiError::UpstreamUnavailable { retry_after: None }
+    }
+}

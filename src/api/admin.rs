@@ -1,0 +1,118 @@
+//! `/v1/admin/...`: help-desk operations on any user, for members of `ADMIN_GROUP`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+
+use super::AppState;
+use super::account::remove;
+use super::audit::{self, AuditEvent};
+use super::docs::{AuthProblems, UpstreamProblems};
+use super::ids::{ApiPath, AuthenticatorId, UserId};
+use super::problem::{ApiError, Problem};
+use super::views::AuthenticatorList;
+use crate::auth::AuthenticatedUser;
+
+/// Routes of the admin API, with their OpenAPI operations.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list_user_authenticators))
+        .routes(routes!(delete_user_authenticator))
+}
+
+fn require_admin(state: &AppState, user: &AuthenticatedUser) -> Result<(), ApiError> {
+    if user
+        .groups
+        .iter()
+        .any(|group| *group == state.settings.admin_group)
+    {
+        Ok(())
+    } else {
+        tracing::info!(user_id = %user.user_id, "admin route refused: not in the admin group");
+        Err(ApiError::InsufficientScope)
+    }
+}
+
+/// Any user's authenticators.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users/{userId}/authenticators",
+    tag = "admin",
+    operation_id = "listUserAuthenticators",
+    security(("bearer" = [])),
+    params(("userId" = String, Path, description = "The user's Cognito `sub`")),
+    responses(
+        (status = 200, description = "The user's authenticators", body = AuthenticatorList),
+        (status = 400, description = "`invalid_request`: malformed user id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
+        AuthProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn list_user_authenticators(
+    State(state): State<AppState>,
+    admin: AuthenticatedUser,
+    ApiPath(user_id): ApiPath<String>,
+) -> Result<Json<AuthenticatorList>, ApiError> {
+    require_admin(&state, &admin)?;
+    let user_id = UserId::parse(&user_id)?;
+    let records = state
+        .authsignal
+        .get_authenticators(user_id.as_str())
+        .await?;
+    Ok(Json(AuthenticatorList::from_authsignal(records)))
+}
+
+/// Removes any user's authenticator, the last one included. Always audit-logged.
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/users/{userId}/authenticators/{authenticatorId}",
+    tag = "admin",
+    operation_id = "deleteUserAuthenticator",
+    security(("bearer" = [])),
+    params(
+        ("userId" = String, Path, description = "The user's Cognito `sub`"),
+        ("authenticatorId" = String, Path, description = "The authenticator's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "`invalid_request`: malformed user or authenticator id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not one of this user's authenticators", body = Problem, content_type = "application/problem+json"),
+        AuthProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn delete_user_authenticator(
+    State(state): State<AppState>,
+    admin: AuthenticatedUser,
+    headers: HeaderMap,
+    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&state, &admin)?;
+    let user_id = UserId::parse(&user_id)?;
+    let authenticator_id = AuthenticatorId::parse(&authenticator_id)?;
+    let records = state
+        .authsignal
+        .get_authenticators(user_id.as_str())
+        .await?;
+    let Some(target) = records
+        .iter()
+        .find(|a| a.user_authenticator_id == authenticator_id.as_str())
+    else {
+        return Err(ApiError::NotFound("authenticator"));
+    };
+    let method = target.verification_method.to_string();
+    remove(&state, user_id.as_str(), &authenticator_id).await?;
+    let removed = Some((authenticator_id.as_str(), method.as_str()));
+    audit::record(
+        AuditEvent::AuthenticatorRemovedByAdmin,
+        &admin,
+        user_id.as_str(),
+        removed,
+        &headers,
+        None,
+    );
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,155 @@
+//! "Recent sign-in": the access token's `auth_time` is within the configured window, or the
+//! caller presents a step-up validation token for this very operation, once.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::problem::ApiError;
+use crate::auth::AuthenticatedUser;
+use crate::authsignal::ValidateChallengeRequest;
+
+/// The header that carries a step-up validation token.
+pub const VALIDATION_TOKEN_HEADER: &str = "authsignal-validation-token";
+/// Authsignal validation tokens live 10 minutes; remembering them that long makes reuse fail.
+const REPLAY_WINDOW: Duration = Duration::from_secs(600);
+
+/// An operation that needs a recent sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum StepUpOperation {
+    RemoveAuthenticator,
+    AddAuthenticator,
+}
+
+impl StepUpOperation {
+    /// The Authsignal action tracked for this step-up.
+    pub fn action(self) -> &'static str {
+        match self {
+            StepUpOperation::RemoveAuthenticator => "removeAuthenticator",
+            StepUpOperation::AddAuthenticator => "addAuthenticator",
+        }
+    }
+}
+
+/// How the caller proved a recent sign-in (recorded in audit events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    RecentSignIn,
+    StepUp,
+}
+
+impl Proof {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::RecentSignIn => "recent_sign_in",
+            Proof::StepUp => "step_up",
+        }
+    }
+}
+
+/// Remembers step-up tokens already accepted by this process, by SHA-256 (tokens themselves
+/// are never kept). In Lambda this is per warm instance; see the README.
+#[derive(Default)]
+pub struct ReplayGuard {
+    used: Mutex<HashMap<Vec<u8>, Instant>>,
+}
+
+impl ReplayGuard {
+    /// True the first time `token` is seen within the replay window.
+    pub fn first_use(&self, token: &str) -> bool {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        let now = Instant::now();
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        used.retain(|_, expires| *expires > now);
+        used.insert(digest.as_ref().to_vec(), now + REPLAY_WINDOW)
+            .is_none()
+    }
+}
+
+/// Whether `auth_time` is within `max_age` of now.
+pub fn is_recent(auth_time: Option<i64>, max_age: Duration) -> bool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    auth_time.is_some_and(|at| now - at <= max_age.as_secs() as i64)
+}
+
+/// Passes when the sign-in is recent or a valid, unused step-up token for `operation` is sent.
+pub async fn require_recent_sign_in(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    headers: &HeaderMap,
+    operation: StepUpOperation,
+) -> Result<Proof, ApiError> {
+    let refuse = |reason| ApiError::ReauthenticationRequired {
+        operation: operation.action(),
+        reason,
+    };
+    let token = match headers.get(VALIDATION_TOKEN_HEADER) {
+        None if is_recent(user.auth_time, state.settings.recent_auth_max_age) => {
+            return Ok(Proof::RecentSignIn);
+        }
+        None => return Err(refuse("This operation needs a recent sign-in.")),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .filter(|token| !token.is_empty() && token.len() <= 8 * 1024)
+            .ok_or_else(|| refuse("The step-up token is not valid for this operation."))?,
+    };
+    let validation = state
+        .authsignal
+        .validate_challenge(&ValidateChallengeRequest {
+            token: token.to_owned(),
+            user_id: Some(user.user_id.clone()),
+            action: Some(operation.action().to_owned()),
+        })
+        .await?;
+    // Belt and braces: Authsignal checked user and action; check what it answered too.
+    let matches = validation.challenge_succeeded()
+        && validation.action() == Some(operation.action())
+        && validation
+            .user_id
+            .as_deref()
+            .is_none_or(|id| id == user.user_id);
+    if !matches {
+        tracing::info!(operation = operation.action(), state = ?validation.state, "step-up token refused");
+        return Err(refuse("The step-up token is not valid for this operation."));
+    }
+    if !state.replay_guard.first_use(token) {
+        tracing::warn!(operation = operation.action(), user_id = %user.user_id, "step-up token replayed");
+        return Err(refuse("The step-up token was already used."));
+    }
+    Ok(Proof::StepUp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_accepted_once() {
+        let guard = ReplayGuard::default();
+        assert!(guard.first_use("token-a"));
+        assert!(!guard.first_use("token-a"));
+        assert!(guard.first_use("token-b"));
+    }
+
+    #[test]
+    fn recency_is_measured_against_auth_time() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let window = Duration::from_secs(900);
+        assert!(is_recent(Some(now - 10), window));
+        assert!(is_recent(Some(now - 900), window));
+        assert!(!is_recent(Some(now - 901), window));
+        assert!(!is_recent(None, window));
+    }
+}

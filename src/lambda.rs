@@ -1,0 +1,46 @@
+//! AWS Lambda entry points for the HTTP API (API Gateway HTTP API, payload v2). Each function
+//! in `functions/` calls [`run_http`] with its share of the routes; config, the JWKS cache and
+//! the Authsignal client are built once, before the invocation loop, and live while warm.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use lambda_http::request::RequestContext;
+
+use crate::api::{self, AppState, Surface};
+use crate::config::Config;
+use crate::server;
+use crate::telemetry::{self, LogFormat};
+
+pub use lambda_http::Error;
+
+/// Runs the `surface` routes as a Lambda function until the runtime stops it.
+pub async fn run_http(surface: Surface) -> Result<(), Error> {
+    telemetry::init(LogFormat::Json);
+    let config =
+        Config::from_env().inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
+    let state = server::app_state(&config);
+    if let Err(error) = state.verifier.jwks().prefetch().await {
+        tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
+    }
+    lambda_http::run(router(state, surface)).await
+}
+
+/// The router a function serves: `surface`'s routes, with API Gateway's request id used as
+/// the request id (so logs, audit events and API Gateway access logs line up).
+pub fn router(state: AppState, surface: Surface) -> Router {
+    let settings = state.settings.clone();
+    api::finish(api::routes(state, surface), &settings)
+        .layer(axum::middleware::map_request(api_gateway_request_id))
+}
+
+async fn api_gateway_request_id(mut request: Request) -> Request {
+    let id = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    };
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        request.headers_mut().insert("x-request-id", value);
+    }
+    request
+}
