@@ -34,6 +34,8 @@ pub struct Stack {
     pub base_url: String,
     pub http: reqwest::Client,
     pub issuer: Arc<LocalIssuer>,
+    /// The configuration the stack's API runs with (JWKS and Authsignal on this stack).
+    pub config: Config,
 }
 
 impl Stack {
@@ -77,11 +79,7 @@ impl Stack {
             &config.api,
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Stack {
-            base_url,
-            http: reqwest::Client::new(),
-            issuer,
-        }
+        Stack { base_url, http: reqwest::Client::new(), issuer, config }
     }
 
     /// An access token for `sub`, signed in `signed_in_ago` seconds ago.

@@ -1,6 +1,9 @@
 //! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to end.
 
 mod audit;
+mod e2e;
 mod helpers;
+mod lambda;
+mod openapi;
 mod rules;
 mod upstream;
