@@ -79,7 +79,12 @@ impl Stack {
             &config.api,
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Stack { base_url, http: reqwest::Client::new(), issuer, config }
+        Stack {
+            base_url,
+            http: reqwest::Client::new(),
+            issuer,
+            config,
+        }
     }
 
     /// An access token for `sub`, signed in `signed_in_ago` seconds ago.

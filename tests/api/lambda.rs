@@ -9,18 +9,34 @@ use tower::ServiceExt;
 use crate::helpers::*;
 
 fn event(name: &str, token: &str, sub: &str) -> lambda_http::Request {
-    let path = format!("{}/tests/api/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let json = std::fs::read_to_string(path).unwrap().replace("{{TOKEN}}", token).replace("{{SUB}}", sub);
+    let path = format!(
+        "{}/tests/api/fixtures/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let json = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("{{TOKEN}}", token)
+        .replace("{{SUB}}", sub);
     lambda_http::request::from_str(&json).expect("a valid API Gateway v2 event")
 }
 
-async fn invoke(stack: &Stack, surface: Surface, request: lambda_http::Request) -> (u16, axum::http::HeaderMap, Value) {
+async fn invoke(
+    stack: &Stack,
+    surface: Surface,
+    request: lambda_http::Request,
+) -> (u16, axum::http::HeaderMap, Value) {
     let router = lambda::router(server::app_state(&stack.config), surface);
     let response = router.oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -28,11 +44,18 @@ async fn the_account_function_lists_authenticators_from_an_api_gateway_event() {
     let stack = Stack::start().await;
     let token = stack.token("u-lambda", &[], 60);
     stack.enroll_email(&token, "lambda@example.com").await;
-    let (status, headers, body) =
-        invoke(&stack, Surface::Account, event("apigw-v2-list-authenticators", &token, "u-lambda")).await;
+    let (status, headers, body) = invoke(
+        &stack,
+        Surface::Account,
+        event("apigw-v2-list-authenticators", &token, "u-lambda"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["authenticators"][0]["email"], "l***@example.com");
-    assert_eq!(headers["x-request-id"], "JKJaXmPLvHcESHA=", "API Gateway's request id is used");
+    assert_eq!(
+        headers["x-request-id"], "JKJaXmPLvHcESHA=",
+        "API Gateway's request id is used"
+    );
 }
 
 #[tokio::test]
@@ -41,22 +64,36 @@ async fn the_account_function_verifies_the_token_itself() {
     // The authorizer claims in the fixture say "access", but the token is an ID token.
     let id_token = stack
         .issuer
-        .mint(&cognito_authsignal::local::TokenRequest { token_use: Some("id".into()), ..Default::default() })
+        .mint(&cognito_authsignal::local::TokenRequest {
+            token_use: Some("id".into()),
+            ..Default::default()
+        })
         .unwrap()
         .access_token;
-    let (status, headers, body) =
-        invoke(&stack, Surface::Account, event("apigw-v2-list-authenticators", &id_token, "u-x")).await;
+    let (status, headers, body) = invoke(
+        &stack,
+        Surface::Account,
+        event("apigw-v2-list-authenticators", &id_token, "u-x"),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "invalid_token");
-    assert_eq!(headers["www-authenticate"], "Bearer error=\"invalid_token\"");
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
 }
 
 #[tokio::test]
 async fn a_base64_body_reaches_the_enrollment_route() {
     let stack = Stack::start().await;
     let token = stack.token("u-lambda-body", &[], 60);
-    let (status, _, body) =
-        invoke(&stack, Surface::Account, event("apigw-v2-enrollment-token", &token, "u-lambda-body")).await;
+    let (status, _, body) = invoke(
+        &stack,
+        Surface::Account,
+        event("apigw-v2-enrollment-token", &token, "u-lambda-body"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["token"].is_string() && body["expiresAt"].is_string());
 }
@@ -65,10 +102,25 @@ async fn a_base64_body_reaches_the_enrollment_route() {
 async fn each_function_serves_only_its_own_routes() {
     let stack = Stack::start().await;
     let admin = stack.token("u-lambda-admin", &[ADMIN_GROUP], 60);
-    let (status, _, body) = invoke(&stack, Surface::Admin, event("apigw-v2-admin-list", &admin, "u-someone")).await;
+    let (status, _, body) = invoke(
+        &stack,
+        Surface::Admin,
+        event("apigw-v2-admin-list", &admin, "u-someone"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let (status, _, body) = invoke(&stack, Surface::Account, event("apigw-v2-admin-list", &admin, "u-someone")).await;
+    let (status, _, body) = invoke(
+        &stack,
+        Surface::Account,
+        event("apigw-v2-admin-list", &admin, "u-someone"),
+    )
+    .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
-    let (status, _, _) = invoke(&stack, Surface::Admin, event("apigw-v2-list-authenticators", &admin, "u-x")).await;
+    let (status, _, _) = invoke(
+        &stack,
+        Surface::Admin,
+        event("apigw-v2-list-authenticators", &admin, "u-x"),
+    )
+    .await;
     assert_eq!(status, 404);
 }
