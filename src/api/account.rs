@@ -46,9 +46,11 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
 pub struct EnrollmentTokenRequest {
     /// Email to enroll for email OTP / magic link (passed to Authsignal).
     #[serde(default)]
+    #[schema(format = "email", max_length = 254)]
     pub email: Option<String>,
     /// E.164 phone number to enroll for SMS / WhatsApp (passed to Authsignal).
     #[serde(default)]
+    #[schema(pattern = r"^\+[1-9][0-9]{1,14}$")]
     pub phone_number: Option<String>,
 }
 
@@ -64,7 +66,9 @@ pub struct EnrollmentToken {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsUrlRequest {
-    /// Where the pre-built UI returns to; must be on the server's allow-list.
+    /// Where the pre-built UI returns to; must be on the server's allow-list
+    /// (`SETTINGS_REDIRECT_ALLOWLIST`), else 400 `invalid_redirect_url`.
+    #[schema(format = "uri", max_length = 2048)]
     pub redirect_url: String,
 }
 
@@ -199,6 +203,7 @@ pub async fn create_enrollment_token(
     request_body = SettingsUrlRequest,
     responses(
         (status = 200, description = "Settings URL", body = SettingsUrl),
+        (status = 400, description = "`invalid_redirect_url`: not on the allow-list; or `invalid_request`", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         BodyProblems,
         UpstreamProblems,
@@ -246,7 +251,7 @@ pub async fn create_settings_url(
     operation_id = "deleteMyAuthenticator",
     security(("bearer" = [])),
     params(
-        ("authenticatorId" = String, Path, description = "The authenticator's id"),
+        ("authenticatorId" = String, Path, description = "The authenticator's id", pattern = "^[A-Za-z0-9_-]{1,128}$"),
         ("Authsignal-Validation-Token" = Option<String>, Header, description = "Step-up validation token for `removeAuthenticator`"),
     ),
     responses(

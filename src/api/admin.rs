@@ -41,7 +41,7 @@ fn require_admin(state: &AppState, user: &AuthenticatedUser) -> Result<(), ApiEr
     tag = "admin",
     operation_id = "listUserAuthenticators",
     security(("bearer" = [])),
-    params(("userId" = String, Path, description = "The user's Cognito `sub`")),
+    params(("userId" = String, Path, description = "The user's Cognito `sub`", pattern = "^[A-Za-z0-9._@+-]{1,128}$")),
     responses(
         (status = 200, description = "The user's authenticators", body = AuthenticatorList),
         (status = 400, description = "`invalid_request`: malformed user id", body = Problem, content_type = "application/problem+json"),
@@ -72,8 +72,8 @@ pub async fn list_user_authenticators(
     operation_id = "deleteUserAuthenticator",
     security(("bearer" = [])),
     params(
-        ("userId" = String, Path, description = "The user's Cognito `sub`"),
-        ("authenticatorId" = String, Path, description = "The authenticator's id"),
+        ("userId" = String, Path, description = "The user's Cognito `sub`", pattern = "^[A-Za-z0-9._@+-]{1,128}$"),
+        ("authenticatorId" = String, Path, description = "The authenticator's id", pattern = "^[A-Za-z0-9_-]{1,128}$"),
     ),
     responses(
         (status = 204, description = "Removed"),

@@ -112,7 +112,7 @@ impl IntoResponses for BodyProblems {
                 "400",
                 "`invalid_request`: the body is not valid JSON of the documented shape",
             ),
-            ("413", "`payload_too_large`: the body exceeds 16 KiB"),
+            ("413", "`payload_too_large`: the body exceeds 32 KiB"),
             (
                 "415",
                 "`unsupported_media_type`: the body is not `application/json`",

@@ -33,7 +33,7 @@ use redirect::RedirectAllowlist;
 use step_up::ReplayGuard;
 
 /// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// What handlers share. Built once per process (before the Lambda loop).
 #[derive(Clone)]

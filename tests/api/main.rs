@@ -1,6 +1,7 @@
 //! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to end.
 
 mod audit;
+mod clients;
 mod e2e;
 mod helpers;
 mod lambda;

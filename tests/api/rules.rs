@@ -181,7 +181,7 @@ async fn enrollment_bodies_are_validated_without_echoing_them() {
         "unsupported_media_type",
     )
     .await;
-    let huge = format!("{{\"email\":\"{}@example.com\"}}", "a".repeat(20_000)).into_bytes();
+    let huge = format!("{{\"email\":\"{}@example.com\"}}", "a".repeat(40_000)).into_bytes();
     assert_problem(
         raw("application/json", huge).await.unwrap(),
         413,
