@@ -2,7 +2,7 @@
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: dev test check deps bench build
+.PHONY: dev test check deps bench build openapi
 
 ## Run the local stack: token issuer + API on http://127.0.0.1:3000 (no configuration needed).
 dev:
@@ -30,9 +30,14 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## Criterion benchmarks (token verification vs a bare jsonwebtoken decode).
+## Regenerate openapi/openapi.json from the code (a test fails when it drifts).
+openapi:
+	cargo run --quiet -- openapi > openapi/openapi.json
+
+## Benchmarks: token verification (criterion) and a load run of GET /v1/me/authenticators.
 bench:
 	cargo bench --bench verify
+	cargo bench --bench load
 
 build:
 	cargo build --release --locked

@@ -3,8 +3,7 @@
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-#[path = "../common/dev.rs"]
-mod dev;
+use crate::dev;
 
 struct App {
     base: String,

@@ -2,6 +2,8 @@
 
 mod audit;
 mod clients;
+#[path = "../common/dev.rs"]
+mod dev;
 mod e2e;
 mod helpers;
 mod lambda;

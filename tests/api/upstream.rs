@@ -101,3 +101,35 @@ async fn authsignal_rate_limits_are_passed_on_with_retry_after() {
     assert_eq!(response.headers()["retry-after"], "30");
     assert_problem(response, 502, "upstream_unavailable").await;
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_the_callers_never_reaches_authsignals_delete() {
+    use wiremock::matchers::{method, path};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users/u-owner/authenticators"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            { "userAuthenticatorId": "mine-1", "verificationMethod": "EMAIL_OTP" },
+            { "userAuthenticatorId": "mine-2", "verificationMethod": "SMS" }
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let stack = Stack::with_authsignal_at(&server.uri()).await;
+    let token = stack.token("u-owner", &[], 60);
+    let response = stack
+        .call(
+            Method::DELETE,
+            "/v1/me/authenticators/someone-elses",
+            &token,
+            None,
+        )
+        .await;
+    assert_problem(response, 404, "not_found").await;
+    // `expect(0)` on the DELETE mock is verified when the server drops.
+    server.verify().await;
+}
