@@ -9,9 +9,11 @@ use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig, Con
 use cognito_authsignal::local::authsignal::{self as emulator, Emulator};
 use cognito_authsignal::local::{LocalIssuer, TokenRequest, issuer};
 use cognito_authsignal::server;
-use reqwest::{Method, Response};
+use reqwest::Response;
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+pub use crate::local_client::LocalClient;
 
 pub const ADMIN_GROUP: &str = "authenticator-admins";
 
@@ -31,8 +33,8 @@ pub fn test_policy() -> ApiConfig {
 }
 
 pub struct Stack {
-    pub base_url: String,
-    pub http: reqwest::Client,
+    /// HTTP helpers bound to the stack's base URL (also reachable through `Deref`).
+    pub client: LocalClient,
     pub issuer: Arc<LocalIssuer>,
     /// The configuration the stack's API runs with (JWKS and Authsignal on this stack).
     pub config: Config,
@@ -80,8 +82,7 @@ impl Stack {
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
         Stack {
-            base_url,
-            http: reqwest::Client::new(),
+            client: LocalClient::new(&base_url),
             issuer,
             config,
         }
@@ -98,153 +99,13 @@ impl Stack {
         };
         self.issuer.mint(&request).unwrap().access_token
     }
+}
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Response {
-        self.call_with(method, path, token, body, &[]).await
-    }
+impl std::ops::Deref for Stack {
+    type Target = LocalClient;
 
-    pub async fn call_with(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> Response {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base_url))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.unwrap()
-    }
-
-    pub async fn list(&self, token: &str) -> Vec<Value> {
-        let response = self
-            .call(Method::GET, "/v1/me/authenticators", token, None)
-            .await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        body["authenticators"].as_array().unwrap().clone()
-    }
-
-    /// The latest code the emulator "sent" to `email`.
-    pub async fn code_for(&self, email: &str) -> String {
-        let outbox: Value = self
-            .http
-            .get(format!(
-                "{}/local/authsignal/outbox?email={}",
-                self.base_url,
-                email.replace('@', "%40")
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        outbox["messages"].as_array().unwrap().last().unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// A Client API call as `@authsignal/browser` makes it.
-    pub async fn client_api(
-        &self,
-        path: &str,
-        authsignal_token: &str,
-        body: Option<Value>,
-    ) -> Value {
-        let mut request = self
-            .http
-            .post(format!(
-                "{}/local/authsignal/v1/client/{path}",
-                self.base_url
-            ))
-            .bearer_auth(authsignal_token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200, "client API {path}");
-        response.json().await.unwrap()
-    }
-
-    /// Enrolls `email` for the user behind `token` the way an app would: enrollment token from
-    /// the API, then the Client API with the code from the outbox. Returns the authenticator id.
-    pub async fn enroll_email(&self, token: &str, email: &str) -> String {
-        let response = self
-            .call(
-                Method::POST,
-                "/v1/me/authenticators/enrollment-token",
-                token,
-                Some(json!({})),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        let enrollment: Value = response.json().await.unwrap();
-        let authsignal_token = enrollment["token"].as_str().unwrap();
-        let enrolled = self
-            .client_api(
-                "user-authenticators/email-otp",
-                authsignal_token,
-                Some(json!({ "email": email })),
-            )
-            .await;
-        let code = self.code_for(email).await;
-        let verified = self
-            .client_api(
-                "verify/email-otp",
-                authsignal_token,
-                Some(json!({ "verificationCode": code })),
-            )
-            .await;
-        assert_eq!(verified["isVerified"], true);
-        enrolled["userAuthenticatorId"].as_str().unwrap().to_owned()
-    }
-
-    /// Runs a step-up for `operation` with the user's enrolled email; returns the validation token.
-    pub async fn step_up(&self, token: &str, operation: &str, email: &str) -> String {
-        let response = self
-            .call(
-                Method::POST,
-                "/v1/me/step-up",
-                token,
-                Some(json!({ "operation": operation })),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        let challenge: Value = response.json().await.unwrap();
-        assert!(
-            challenge["url"]
-                .as_str()
-                .unwrap()
-                .starts_with(&self.base_url)
-        );
-        let authsignal_token = challenge["token"].as_str().unwrap();
-        self.client_api("challenge/email-otp", authsignal_token, None)
-            .await;
-        let code = self.code_for(email).await;
-        let verified = self
-            .client_api(
-                "verify/email-otp",
-                authsignal_token,
-                Some(json!({ "verificationCode": code })),
-            )
-            .await;
-        verified["accessToken"].as_str().unwrap().to_owned()
+    fn deref(&self) -> &LocalClient {
+        &self.client
     }
 }
 

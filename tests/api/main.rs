@@ -7,6 +7,8 @@ mod dev;
 mod e2e;
 mod helpers;
 mod lambda;
+#[path = "../common/local_client.rs"]
+mod local_client;
 mod openapi;
 mod rules;
 mod upstream;
