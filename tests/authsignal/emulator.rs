@@ -7,6 +7,8 @@ use cognito_authsignal::authsignal::*;
 use cognito_authsignal::config::AuthsignalConfig;
 use cognito_authsignal::local::authsignal::{Emulator, routes};
 use secrecy::SecretString;
+
+use crate::local_client::LocalClient;
 use serde_json::{Value, json};
 
 const SECRET: &str = "sk_local_emulator_test";
@@ -15,6 +17,8 @@ pub struct EmulatorApp {
     pub base_url: String,
     pub api_url: String,
     pub http: reqwest::Client,
+    /// Client API and outbox helpers.
+    pub local: LocalClient,
 }
 
 impl EmulatorApp {
@@ -28,6 +32,7 @@ impl EmulatorApp {
         let api_url = emulator.api_url();
         tokio::spawn(async move { axum::serve(listener, routes(emulator)).await });
         EmulatorApp {
+            local: LocalClient::new(&base_url),
             base_url,
             api_url,
             http: reqwest::Client::new(),
@@ -38,45 +43,6 @@ impl EmulatorApp {
         let config =
             AuthsignalConfig::new(&self.api_url, SecretString::from(secret.to_owned())).unwrap();
         AuthsignalClient::new(&config)
-    }
-
-    /// A Client API call as `@authsignal/browser` makes it.
-    pub async fn client_api(&self, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .post(format!("{}/client/{path}", self.api_url))
-            .bearer_auth(token)
-            .header("Content-Type", "application/json");
-        if let Some(body) = body {
-            request = request.body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn latest_code(&self, email: &str) -> String {
-        let outbox: Value = self
-            .http
-            .get(format!(
-                "{}/local/authsignal/outbox?email={}",
-                self.base_url,
-                email.replace('@', "%40")
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        outbox["messages"]
-            .as_array()
-            .unwrap()
-            .last()
-            .expect("a code was sent")["code"]
-            .as_str()
-            .unwrap()
-            .to_owned()
     }
 }
 
@@ -150,11 +116,15 @@ async fn the_rust_client_runs_the_sdk_sequence_against_the_emulator() {
 
     // Complete the challenge the way a client SDK would.
     let token = settings.token.unwrap();
-    let (status, _) = app.client_api("challenge/email-otp", &token, None).await;
+    let (status, _) = app
+        .local
+        .client_api_raw("challenge/email-otp", &token, None)
+        .await;
     assert_eq!(status, 200);
-    let code = app.latest_code("jane@example.com").await;
+    let code = app.local.code_for("jane@example.com").await;
     let (status, verified) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "verify/email-otp",
             &token,
             Some(json!({ "verificationCode": code })),
@@ -224,7 +194,8 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
     // The first authenticator needs no scope.
     let token = track(None).await;
     let (status, enrolled) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "user-authenticators/email-otp",
             &token,
             Some(json!({ "email": "ann@example.com" })),
@@ -233,7 +204,8 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
     assert_eq!(status, 200, "{enrolled}");
     assert_eq!(enrolled["userId"], user);
     let (_, wrong) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "verify/email-otp",
             &token,
             Some(json!({ "verificationCode": "000000x" })),
@@ -243,9 +215,10 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
         wrong,
         json!({ "isVerified": false, "failureReason": "CODE_INVALID_OR_EXPIRED" })
     );
-    let code = app.latest_code("ann@example.com").await;
+    let code = app.local.code_for("ann@example.com").await;
     let (_, verified) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "verify/email-otp",
             &token,
             Some(json!({ "verificationCode": code })),
@@ -264,7 +237,8 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
     // A second one needs add:authenticators.
     let unscoped = track(None).await;
     let (status, refused) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "user-authenticators/email-otp",
             &unscoped,
             Some(json!({ "email": "bob@example.com" })),
@@ -275,7 +249,8 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
     assert_eq!(refused["error"], "forbidden");
     let scoped = track(Some("add:authenticators")).await;
     let (status, _) = app
-        .client_api(
+        .local
+        .client_api_raw(
             "user-authenticators/email-otp",
             &scoped,
             Some(json!({ "email": "bob@example.com" })),
@@ -290,11 +265,15 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
         .send()
         .await
         .unwrap();
-    let (status, expired) = app.client_api("challenge/email-otp", &scoped, None).await;
+    let (status, expired) = app
+        .local
+        .client_api_raw("challenge/email-otp", &scoped, None)
+        .await;
     assert_eq!(status, 401);
     assert_eq!(expired["errorCode"], "expired_token");
     let (status, unknown) = app
-        .client_api("challenge/email-otp", "not-a-token", None)
+        .local
+        .client_api_raw("challenge/email-otp", "not-a-token", None)
         .await;
     assert_eq!(
         (status, unknown["errorCode"].as_str()),

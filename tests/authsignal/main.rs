@@ -2,4 +2,6 @@
 
 mod client;
 mod emulator;
+#[path = "../common/local_client.rs"]
+mod local_client;
 mod node_sdk;

@@ -105,19 +105,32 @@ impl LocalClient {
         authsignal_token: &str,
         body: Option<Value>,
     ) -> Value {
+        let (status, body) = self.client_api_raw(path, authsignal_token, body).await;
+        assert_eq!(status, 200, "client API {path}: {body}");
+        body
+    }
+
+    /// The same call, returning the status and body whatever they are.
+    pub async fn client_api_raw(
+        &self,
+        path: &str,
+        authsignal_token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .post(format!(
                 "{}/local/authsignal/v1/client/{path}",
                 self.base_url
             ))
-            .bearer_auth(authsignal_token);
+            .bearer_auth(authsignal_token)
+            .header("Content-Type", "application/json");
         if let Some(body) = body {
-            request = request.json(&body);
+            request = request.body(body.to_string());
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200, "client API {path}");
-        response.json().await.unwrap()
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Enrolls `email` for the user behind `token` the way an app would: enrollment token from
