@@ -55,21 +55,15 @@ impl ApiConfig {
             problems.push(ConfigProblem { variable, message });
         };
         let admin_group = non_empty(lookup("ADMIN_GROUP")).unwrap_or(defaults.admin_group);
-        let recent_auth_max_age = match non_empty(lookup("RECENT_AUTH_MAX_AGE_SECONDS")) {
-            None => Some(defaults.recent_auth_max_age),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(seconds) if (1..=86_400).contains(&seconds) => {
-                    Some(Duration::from_secs(seconds))
-                }
-                _ => {
-                    problem(
-                        "RECENT_AUTH_MAX_AGE_SECONDS",
-                        "must be seconds from 1 to 86400".into(),
-                    );
-                    None
-                }
-            },
-        };
+        let recent_auth_max_age = bounded(
+            lookup("RECENT_AUTH_MAX_AGE_SECONDS"),
+            defaults.recent_auth_max_age.as_secs(),
+            1..=86_400,
+            "seconds",
+        )
+        .map_err(|message| problem("RECENT_AUTH_MAX_AGE_SECONDS", message))
+        .ok()
+        .map(Duration::from_secs);
         let mut allowlist = Vec::new();
         for entry in split_list(lookup("SETTINGS_REDIRECT_ALLOWLIST")) {
             match parse_redirect_base(&entry) {
@@ -205,31 +199,26 @@ impl AuthsignalConfig {
                 "is required (the Server API secret key)".into(),
             );
         }
-        let mut millis =
-            |variable: &'static str, default: Duration, range: (u64, u64)| match non_empty(lookup(
-                variable,
-            )) {
-                None => Some(default),
-                Some(raw) => match raw.parse::<u64>() {
-                    Ok(ms) if (range.0..=range.1).contains(&ms) => Some(Duration::from_millis(ms)),
-                    _ => {
-                        problem(
-                            variable,
-                            format!("must be milliseconds from {} to {}", range.0, range.1),
-                        );
-                        None
-                    }
-                },
-            };
+        let mut millis = |variable: &'static str, default: Duration, range| {
+            bounded(
+                lookup(variable),
+                default.as_millis() as u64,
+                range,
+                "milliseconds",
+            )
+            .map_err(|message| problem(variable, message))
+            .ok()
+            .map(Duration::from_millis)
+        };
         let connect_timeout = millis(
             "AUTHSIGNAL_CONNECT_TIMEOUT_MS",
             DEFAULT_AUTHSIGNAL_CONNECT_TIMEOUT,
-            (50, 10_000),
+            50..=10_000,
         );
         let total_timeout = millis(
             "AUTHSIGNAL_TIMEOUT_MS",
             DEFAULT_AUTHSIGNAL_TIMEOUT,
-            (100, 30_000),
+            100..=30_000,
         );
         Some(AuthsignalConfig {
             api_url: api_url?,
@@ -376,19 +365,15 @@ impl CognitoConfig {
             problem("COGNITO_JWKS_URL", message);
         }
 
-        let leeway = match non_empty(lookup("JWT_LEEWAY_SECONDS")) {
-            None => Some(Duration::ZERO),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(seconds) if seconds <= MAX_LEEWAY_SECONDS => Some(Duration::from_secs(seconds)),
-                _ => {
-                    problem(
-                        "JWT_LEEWAY_SECONDS",
-                        format!("must be a whole number of seconds from 0 to {MAX_LEEWAY_SECONDS}"),
-                    );
-                    None
-                }
-            },
-        };
+        let leeway = bounded(
+            lookup("JWT_LEEWAY_SECONDS"),
+            0,
+            0..=MAX_LEEWAY_SECONDS,
+            "seconds",
+        )
+        .map_err(|message| problem("JWT_LEEWAY_SECONDS", message))
+        .ok()
+        .map(Duration::from_secs);
 
         let pool = pool?;
         Some(CognitoConfig {
@@ -490,11 +475,28 @@ pub(crate) fn check_url(raw: &str) -> Result<(), String> {
     }
 }
 
+/// A whole number within `range` (`default` when unset), or what was expected instead.
+fn bounded(
+    raw: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, String> {
+    match non_empty(raw) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|value| range.contains(value))
+            .ok_or_else(|| format!("must be {unit} from {} to {}", range.start(), range.end())),
+    }
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn split_list(value: Option<String>) -> Vec<String> {
+pub(crate) fn split_list(value: Option<String>) -> Vec<String> {
     value
         .unwrap_or_default()
         .split(',')

@@ -21,3 +21,15 @@ pub fn build_with(connect_timeout: Duration) -> reqwest::Client {
         .build()
         .unwrap_or_else(|err| panic!("the HTTP client cannot be built on this platform: {err}"))
 }
+
+/// An error and its causes on one line (reqwest puts the useful part in the sources).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

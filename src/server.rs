@@ -11,9 +11,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState, Surface};
 use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
-use crate::config::{
-    ApiConfig, AuthsignalConfig, CognitoConfig, Config, ConfigError, ConfigProblem,
-};
+use crate::config::{Config, ConfigError};
 use crate::http_client;
 use crate::local::authsignal::{self as emulator, Emulator};
 use crate::local::{self, LocalIssuer, TokenRequest};
@@ -69,7 +67,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         _ => (emulator::generate_secret_key(), "generated"),
     };
     let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
-    let config = dev_config(&base_url, &emulator.api_url(), secret_key.clone())?;
+    let config = dev_config(&base_url, &emulator.api_url(), &secret_key)?;
     let issuer = Arc::new(LocalIssuer::new(&config.cognito));
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path.
@@ -176,50 +174,31 @@ fn print_banner(
     println!("curl -s {auth} {base_url}/v1/me");
 }
 
-/// The `dev` configuration: environment values where set (the same variables as `serve`),
-/// local defaults otherwise; JWKS and Authsignal always point at the embedded stack.
+/// The `dev` configuration, read like `serve`'s (`Config::from_lookup`): environment values
+/// where set, local defaults otherwise; the JWKS, the issuers and Authsignal always point at
+/// the embedded stack.
 fn dev_config(
     base_url: &str,
     authsignal_url: &str,
-    secret_key: SecretString,
+    secret_key: &SecretString,
 ) -> Result<Config, ConfigError> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let pool_id = env("COGNITO_USER_POOL_ID").unwrap_or_else(|| DEV_USER_POOL_ID.to_owned());
-    let client_ids: Vec<String> = env("COGNITO_CLIENT_IDS")
-        .unwrap_or_else(|| DEV_CLIENT_ID.to_owned())
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let mut cognito = CognitoConfig::for_pool(&pool_id, client_ids)?;
-    cognito.jwks_url = LocalIssuer::jwks_url(base_url, &cognito.user_pool_id);
-
-    let authsignal =
-        AuthsignalConfig::new(authsignal_url, secret_key).map_err(|message| ConfigError {
-            problems: vec![ConfigProblem {
-                variable: "AUTHSIGNAL_API_URL",
-                message,
-            }],
-        })?;
-
-    let with_local_defaults = |name: &str| {
-        env(name).or_else(|| match name {
+    let jwks_url = LocalIssuer::jwks_url(base_url, &pool_id);
+    Config::from_lookup(|name| match name {
+        "COGNITO_USER_POOL_ID" => Some(pool_id.clone()),
+        "COGNITO_JWKS_URL" => Some(jwks_url.clone()),
+        // The local issuer signs with the pool's default issuer.
+        "COGNITO_ISSUERS" => None,
+        "AUTHSIGNAL_API_URL" => Some(authsignal_url.to_owned()),
+        "AUTHSIGNAL_SECRET_KEY" => Some(secret_key.expose_secret().to_owned()),
+        _ => env(name).or_else(|| match name {
+            "COGNITO_CLIENT_IDS" => Some(DEV_CLIENT_ID.to_owned()),
             "SETTINGS_REDIRECT_ALLOWLIST" => Some(DEV_REDIRECT_ALLOWLIST.to_owned()),
             "CORS_ALLOWED_ORIGINS" => Some(DEV_CORS_ORIGINS.to_owned()),
             _ => None,
-        })
-    };
-    let mut problems = Vec::new();
-    let api = ApiConfig::from_lookup(&with_local_defaults, &mut problems);
-    match api {
-        Some(api) if problems.is_empty() => Ok(Config {
-            cognito,
-            authsignal,
-            api,
         }),
-        _ => Err(ConfigError { problems }),
-    }
+    })
 }
 
 fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {

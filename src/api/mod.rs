@@ -16,6 +16,7 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::Response;
@@ -110,12 +111,13 @@ pub fn routes(state: AppState, surface: Surface) -> Router {
     if surface != Surface::All {
         return router;
     }
-    let document = Arc::new(document);
+    // Serialised once: the document never changes while the process runs.
+    let document = Bytes::from(document.to_pretty_json().unwrap_or_default());
     router.route("/health", get(health)).route(
         "/openapi.json",
         get(move || {
             let document = document.clone();
-            async move { axum::Json(document.as_ref().clone()) }
+            async move { ([(header::CONTENT_TYPE, "application/json")], document) }
         }),
     )
 }

@@ -246,7 +246,7 @@ impl JwksCache {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|error| JwksFetchError::Transport(error_chain(&error)))?;
+            .map_err(|error| JwksFetchError::Transport(crate::http_client::error_chain(&error)))?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(JwksFetchError::Status(response.status().as_u16()));
         }
@@ -260,7 +260,7 @@ impl JwksCache {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|error| JwksFetchError::Transport(error_chain(&error)))?
+            .map_err(|error| JwksFetchError::Transport(crate::http_client::error_chain(&error)))?
         {
             if body.len() + chunk.len() > limit {
                 return Err(JwksFetchError::TooLarge { limit });
@@ -269,17 +269,6 @@ impl JwksCache {
         }
         Ok(body)
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[derive(Deserialize)]

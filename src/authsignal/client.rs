@@ -136,7 +136,9 @@ impl AuthsignalClient {
                 Err(error) if error.is_timeout() => Err(AuthsignalError::Timeout {
                     budget: self.total_timeout,
                 }),
-                Err(error) => Err(AuthsignalError::Transport(error_chain(&error))),
+                Err(error) => Err(AuthsignalError::Transport(crate::http_client::error_chain(
+                    &error,
+                ))),
                 Ok(response) => self.read(response).await,
             };
         }
@@ -162,7 +164,11 @@ impl AuthsignalClient {
                         budget: self.total_timeout,
                     });
                 }
-                Err(error) => return Err(AuthsignalError::Transport(error_chain(&error))),
+                Err(error) => {
+                    return Err(AuthsignalError::Transport(crate::http_client::error_chain(
+                        &error,
+                    )));
+                }
             }
         }
         if status.is_success() {
@@ -276,15 +282,4 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         at.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -156,7 +156,7 @@ pub struct ValidateChallengeRequest {
     pub action: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidateChallengeResponse {
     pub is_valid: bool,

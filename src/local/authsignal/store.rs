@@ -250,15 +250,8 @@ impl Store {
     pub fn validate(&mut self, request: &ValidateChallengeRequest) -> ValidateChallengeResponse {
         let now = self.now();
         let invalid = |error: &str| ValidateChallengeResponse {
-            is_valid: false,
-            state: None,
-            state_updated_at: None,
-            user_id: None,
-            action_code: None,
-            action: None,
-            idempotency_key: None,
-            verification_method: None,
             error: Some(error.to_owned()),
+            ..ValidateChallengeResponse::default()
         };
         let Some(token) = self.tokens.get(&request.token) else {
             return invalid("The token is not valid.");
@@ -364,20 +357,14 @@ impl Store {
             }
         }
         let now = timestamp(self.now());
-        let authenticator = UserAuthenticator {
-            user_authenticator_id: uuid::Uuid::new_v4().to_string(),
-            verification_method: request.verification_method.clone(),
-            created_at: Some(now.clone()),
-            verified_at: Some(now),
-            last_verified_at: None,
-            user_id: Some(user_id.to_owned()),
-            email: email.clone(),
-            phone_number: phone.clone(),
-            username: None,
-            display_name: None,
-            previous_sms_channel: None,
-            webauthn_credential: None,
-        };
+        let mut authenticator = new_authenticator(
+            user_id,
+            uuid::Uuid::new_v4().to_string(),
+            request.verification_method.clone(),
+            &now,
+        );
+        authenticator.email.clone_from(&email);
+        authenticator.phone_number.clone_from(&phone);
         let user = self.user(user_id);
         if email.is_some() {
             user.email = email;
@@ -564,20 +551,10 @@ impl Store {
         let user = self.user(&user_id);
         let enrolled = match pending.enrolls {
             Some(id) => {
-                let authenticator = UserAuthenticator {
-                    user_authenticator_id: id,
-                    verification_method: VerificationMethod::EmailOtp,
-                    created_at: Some(stamp.clone()),
-                    verified_at: Some(stamp.clone()),
-                    last_verified_at: Some(stamp.clone()),
-                    user_id: Some(user_id.clone()),
-                    email: Some(pending.email.clone()),
-                    phone_number: None,
-                    username: None,
-                    display_name: None,
-                    previous_sms_channel: None,
-                    webauthn_credential: None,
-                };
+                let mut authenticator =
+                    new_authenticator(&user_id, id, VerificationMethod::EmailOtp, &stamp);
+                authenticator.last_verified_at = Some(stamp.clone());
+                authenticator.email = Some(pending.email.clone());
                 user.email.get_or_insert(pending.email.clone());
                 user.authenticators.push(authenticator.clone());
                 Some(authenticator)
@@ -649,6 +626,29 @@ impl Store {
             scopes: token.scopes.clone(),
             redirect_url: token.redirect_url.clone(),
         })
+    }
+}
+
+/// A verified authenticator created at `at`; contact details are filled in by the caller.
+fn new_authenticator(
+    user_id: &str,
+    id: String,
+    method: VerificationMethod,
+    at: &str,
+) -> UserAuthenticator {
+    UserAuthenticator {
+        user_authenticator_id: id,
+        verification_method: method,
+        created_at: Some(at.to_owned()),
+        verified_at: Some(at.to_owned()),
+        last_verified_at: None,
+        user_id: Some(user_id.to_owned()),
+        email: None,
+        phone_number: None,
+        username: None,
+        display_name: None,
+        previous_sms_channel: None,
+        webauthn_credential: None,
     }
 }
 
