@@ -23,8 +23,6 @@ use crate::contact::{is_e164, is_email};
 
 /// Authsignal client tokens are valid for 10 minutes.
 const CLIENT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
-/// The Authsignal action tracked for settings-URL requests.
-const SETTINGS_ACTION: &str = "manageAuthenticators";
 /// What the pre-built UI may do without challenging first (Authsignal's authenticator binding).
 const ALL_AUTHENTICATOR_SCOPES: &str =
     "add:authenticators update:authenticators remove:authenticators";
@@ -170,7 +168,7 @@ pub async fn create_enrollment_token(
         .authsignal
         .track(
             &user.user_id,
-            &state.settings.enrollment_action,
+            &state.settings.actions.enrollment,
             &attributes,
         )
         .await?;
@@ -225,7 +223,7 @@ pub async fn create_settings_url(
     };
     let tracked = state
         .authsignal
-        .track(&user.user_id, SETTINGS_ACTION, &attributes)
+        .track(&user.user_id, &state.settings.actions.settings, &attributes)
         .await?;
     let url = tracked.url.ok_or_else(missing("url"))?;
     let proof = recent.then_some(super::step_up::Proof::RecentSignIn);
@@ -323,7 +321,7 @@ pub async fn step_up(
     user: AuthenticatedUser,
     ApiJson(request): ApiJson<StepUpRequest>,
 ) -> Result<Json<StepUpChallenge>, ApiError> {
-    let action = request.operation.action();
+    let action = request.operation.action(&state.settings.actions);
     let tracked = state
         .authsignal
         .track(&user.user_id, action, &TrackAttributes::default())

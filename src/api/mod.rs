@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod authenticated;
 pub mod docs;
 pub mod ids;
 pub mod json;

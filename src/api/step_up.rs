@@ -13,6 +13,7 @@ use super::AppState;
 use super::problem::ApiError;
 use crate::auth::AuthenticatedUser;
 use crate::authsignal::ValidateChallengeRequest;
+use crate::config::ActionsConfig;
 
 /// The header that carries a step-up validation token.
 pub const VALIDATION_TOKEN_HEADER: &str = "authsignal-validation-token";
@@ -28,11 +29,20 @@ pub enum StepUpOperation {
 }
 
 impl StepUpOperation {
-    /// The Authsignal action tracked for this step-up.
-    pub fn action(self) -> &'static str {
+    /// The operation's name on the wire, as clients send it to `POST /v1/me/step-up`.
+    pub fn as_str(self) -> &'static str {
         match self {
             StepUpOperation::RemoveAuthenticator => "removeAuthenticator",
             StepUpOperation::AddAuthenticator => "addAuthenticator",
+        }
+    }
+
+    /// The Authsignal action tracked for this step-up (configurable, distinct from every other
+    /// kind of token's action).
+    pub fn action(self, actions: &ActionsConfig) -> &str {
+        match self {
+            StepUpOperation::RemoveAuthenticator => &actions.step_up_remove,
+            StepUpOperation::AddAuthenticator => &actions.step_up_add,
         }
     }
 }
@@ -88,7 +98,7 @@ pub async fn require_recent_sign_in(
     operation: StepUpOperation,
 ) -> Result<Proof, ApiError> {
     let refuse = |reason| ApiError::ReauthenticationRequired {
-        operation: operation.action(),
+        operation: operation.as_str(),
         reason,
     };
     let token = match headers.get(VALIDATION_TOKEN_HEADER) {
@@ -102,27 +112,28 @@ pub async fn require_recent_sign_in(
             .filter(|token| !token.is_empty() && token.len() <= 8 * 1024)
             .ok_or_else(|| refuse("The step-up token is not valid for this operation."))?,
     };
+    let action = operation.action(&state.settings.actions);
     let validation = state
         .authsignal
         .validate_challenge(&ValidateChallengeRequest {
             token: token.to_owned(),
             user_id: Some(user.user_id.clone()),
-            action: Some(operation.action().to_owned()),
+            action: Some(action.to_owned()),
         })
         .await?;
     // Belt and braces: Authsignal checked user and action; check what it answered too.
     let matches = validation.challenge_succeeded()
-        && validation.action() == Some(operation.action())
+        && validation.action() == Some(action)
         && validation
             .user_id
             .as_deref()
             .is_none_or(|id| id == user.user_id);
     if !matches {
-        tracing::info!(operation = operation.action(), state = ?validation.state, "step-up token refused");
+        tracing::info!(operation = operation.as_str(), state = ?validation.state, "step-up token refused");
         return Err(refuse("The step-up token is not valid for this operation."));
     }
     if !state.replay_guard.first_use(token) {
-        tracing::warn!(operation = operation.action(), user_id = %user.user_id, "step-up token replayed");
+        tracing::warn!(operation = operation.as_str(), user_id = %user.user_id, "step-up token replayed");
         return Err(refuse("The step-up token was already used."));
     }
     Ok(Proof::StepUp)

@@ -1,11 +1,12 @@
-//! Cognito access-token verification: JWKS cache, claim checks, and the axum extractor.
+//! Cognito access-token verification: JWKS cache, claim checks, and the verified caller. The
+//! HTTP extractor lives with the API (`api::authenticated`); this module knows nothing of HTTP.
 
-pub mod extractor;
 pub mod jwks;
+pub mod user;
 pub mod verifier;
 
-pub use extractor::AuthenticatedUser;
 pub use jwks::{JwksCache, JwksSettings};
+pub use user::AuthenticatedUser;
 pub use verifier::{AccessTokenClaims, CognitoVerifier, TokenRejection, VerifyError};
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `AuthenticatedUser`: the caller, as proven by a verified Cognito access token.
+//! The axum extractor for [`AuthenticatedUser`]: a bearer token, verified, or a problem.
 
 use std::sync::Arc;
 
@@ -6,34 +6,8 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::verifier::{AccessTokenClaims, CognitoVerifier, VerifyError};
-use crate::api::problem::ApiError;
-
-/// Who is calling. `user_id` is the token's `sub`: the Authsignal user id everywhere.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthenticatedUser {
-    pub user_id: String,
-    pub username: Option<String>,
-    pub client_id: String,
-    pub groups: Vec<String>,
-    pub scopes: Vec<String>,
-    pub auth_time: Option<i64>,
-    pub origin_jti: Option<String>,
-}
-
-impl From<AccessTokenClaims> for AuthenticatedUser {
-    fn from(claims: AccessTokenClaims) -> Self {
-        AuthenticatedUser {
-            user_id: claims.sub,
-            username: claims.username,
-            client_id: claims.client_id,
-            groups: claims.groups,
-            scopes: claims.scopes,
-            auth_time: claims.auth_time,
-            origin_jti: claims.origin_jti,
-        }
-    }
-}
+use super::problem::ApiError;
+use crate::auth::{AuthenticatedUser, CognitoVerifier, VerifyError};
 
 impl<S> FromRequestParts<S> for AuthenticatedUser
 where

@@ -1,0 +1,29 @@
+//! `AuthenticatedUser`: the caller, as proven by a verified Cognito access token.
+
+use super::verifier::AccessTokenClaims;
+
+/// Who is calling. `user_id` is the token's `sub`: the Authsignal user id everywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser {
+    pub user_id: String,
+    pub username: Option<String>,
+    pub client_id: String,
+    pub groups: Vec<String>,
+    pub scopes: Vec<String>,
+    pub auth_time: Option<i64>,
+    pub origin_jti: Option<String>,
+}
+
+impl From<AccessTokenClaims> for AuthenticatedUser {
+    fn from(claims: AccessTokenClaims) -> Self {
+        AuthenticatedUser {
+            user_id: claims.sub,
+            username: claims.username,
+            client_id: claims.client_id,
+            groups: claims.groups,
+            scopes: claims.scopes,
+            auth_time: claims.auth_time,
+            origin_jti: claims.origin_jti,
+        }
+    }
+}
