@@ -12,5 +12,6 @@ pub mod lambda;
 pub mod local;
 pub mod server;
 pub mod telemetry;
+pub mod triggers;
 
 pub use config::Config;

@@ -1,0 +1,134 @@
+//! Black box: the built `create-auth-challenge` binary, driven through a local Lambda Runtime
+//! API with an event shaped as Cognito sends it, tracks the sign-in at Authsignal (the local
+//! emulator) and hands the client its challenge token; when Authsignal refuses the call, the
+//! invocation fails with a fixed message that carries nothing from upstream.
+
+#[path = "../../../tests/common/runtime_api.rs"]
+mod runtime_api;
+
+use std::sync::Arc;
+
+use cognito_authsignal::authsignal::AuthsignalError;
+use cognito_authsignal::local::authsignal::{Emulator, routes as emulator_routes};
+use cognito_authsignal::triggers::TriggerError;
+use runtime_api::RuntimeApi;
+use secrecy::SecretString;
+use serde_json::Value;
+
+const SECRET: &str = "sk_create_auth_challenge_test";
+
+/// An event from `tests/triggers/fixtures/lambda/`.
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/triggers/fixtures/lambda/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// The Authsignal emulator, served in-process; returns its Server API URL.
+async fn authsignal_emulator() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let emulator = Arc::new(Emulator::new(
+        SecretString::from(SECRET.to_owned()),
+        &base_url,
+    ));
+    let api_url = emulator.api_url();
+    tokio::spawn(async move { axum::serve(listener, emulator_routes(emulator)).await });
+    api_url
+}
+
+#[tokio::test]
+async fn the_built_function_tracks_the_sign_in_and_returns_the_challenge() {
+    let api_url = authsignal_emulator().await;
+    let event = fixture("create-auth-challenge.json");
+    let sub = event["request"]["userAttributes"]["sub"].clone();
+    let runtime = RuntimeApi::start(vec![("req-create".to_owned(), event.clone())]).await;
+    let _function = runtime.spawn(
+        env!("CARGO_BIN_EXE_create-auth-challenge"),
+        "create-auth-challenge",
+        &[
+            ("AUTHSIGNAL_API_URL", &api_url),
+            ("AUTHSIGNAL_SECRET_KEY", SECRET),
+            ("AUTHSIGNAL_TIMEOUT_MS", "3000"),
+        ],
+    );
+
+    let outcomes = runtime.outcomes(1).await;
+    let created = outcomes["req-create"].response();
+    let response = &created["response"];
+
+    let public = response["publicChallengeParameters"].as_object().unwrap();
+    assert!(
+        public["token"]
+            .as_str()
+            .is_some_and(|token| !token.is_empty()),
+        "{created}"
+    );
+    assert_eq!(public["isEnrolled"], "false", "{created}");
+    assert_eq!(public.len(), 2, "only the token and isEnrolled: {created}");
+
+    let private = &response["privateChallengeParameters"];
+    assert_eq!(private["userId"], sub, "{created}");
+    assert_eq!(private["action"], "cognitoAuth", "{created}");
+    assert!(
+        private["idempotencyKey"]
+            .as_str()
+            .is_some_and(|key| !key.is_empty()),
+        "{created}"
+    );
+    // The emulator's rules let a user without an authenticator through (`ALLOW`); Verify
+    // still requires a completed challenge unless ACCEPT_ALLOW_STATE is on.
+    assert_eq!(private["state"], "ALLOW", "{created}");
+    assert_eq!(response["challengeMetadata"], "AUTHSIGNAL_CHALLENGE");
+
+    // Cognito gets its event back with only the response filled in.
+    assert_eq!(created["request"], event["request"]);
+    assert_eq!(
+        created["triggerSource"],
+        "CreateAuthChallenge_Authentication"
+    );
+}
+
+#[tokio::test]
+async fn an_authsignal_refusal_fails_the_invocation_with_a_fixed_message() {
+    let api_url = authsignal_emulator().await;
+    let runtime = RuntimeApi::start(vec![(
+        "req-wrong-secret".to_owned(),
+        fixture("create-auth-challenge.json"),
+    )])
+    .await;
+    let _function = runtime.spawn(
+        env!("CARGO_BIN_EXE_create-auth-challenge"),
+        "create-auth-challenge",
+        &[
+            ("AUTHSIGNAL_API_URL", &api_url),
+            ("AUTHSIGNAL_SECRET_KEY", "sk_not_the_tenant_secret"),
+            ("AUTHSIGNAL_TIMEOUT_MS", "3000"),
+        ],
+    );
+
+    let outcomes = runtime.outcomes(1).await;
+    let error = outcomes["req-wrong-secret"].error();
+    assert_eq!(error["errorType"], "AuthsignalUnavailable", "{error}");
+    let message = error["errorMessage"].as_str().unwrap();
+    // Cognito shows this message to the client: the library's fixed sentence, whatever the
+    // cause, and nothing from Authsignal's answer.
+    let fixed = TriggerError::Authsignal(AuthsignalError::Transport("cause".into())).to_string();
+    assert_eq!(message, fixed);
+    assert!(
+        message.starts_with("The sign-in challenge is unavailable"),
+        "{message}"
+    );
+    for upstream in [
+        "unauthorized",
+        "401",
+        "API key",
+        "HTTP",
+        "AUTHSIGNAL_SECRET_KEY",
+    ] {
+        assert!(!message.contains(upstream), "{message}");
+    }
+}

@@ -1,0 +1,55 @@
+//! Black box: the built `pre-sign-up` binary, driven through a local Lambda Runtime API with
+//! events shaped as Cognito sends them, auto-confirms every user and marks as verified only
+//! the contact attributes the user has.
+
+#[path = "../../../tests/common/runtime_api.rs"]
+mod runtime_api;
+
+use runtime_api::RuntimeApi;
+use serde_json::{Value, json};
+
+/// An event from `tests/triggers/fixtures/lambda/`.
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/triggers/fixtures/lambda/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+#[tokio::test]
+async fn the_built_function_confirms_users_and_verifies_only_present_attributes() {
+    let with_email = fixture("pre-sign-up-email.json");
+    let runtime = RuntimeApi::start(vec![
+        ("req-email".to_owned(), with_email.clone()),
+        (
+            "req-no-attributes".to_owned(),
+            fixture("pre-sign-up-no-attributes.json"),
+        ),
+    ])
+    .await;
+    // Pre sign-up needs no configuration at all.
+    let _function = runtime.spawn(env!("CARGO_BIN_EXE_pre-sign-up"), "pre-sign-up", &[]);
+
+    let outcomes = runtime.outcomes(2).await;
+
+    let email = outcomes["req-email"].response();
+    assert_eq!(
+        email["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": false }),
+        "{email}"
+    );
+    assert_eq!(
+        email["request"]["userAttributes"],
+        with_email["request"]["userAttributes"]
+    );
+    assert_eq!(email["triggerSource"], "PreSignUp_SignUp");
+
+    let bare = outcomes["req-no-attributes"].response();
+    assert_eq!(
+        bare["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": false, "autoVerifyPhone": false }),
+        "{bare}"
+    );
+}
