@@ -11,10 +11,12 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState, Surface};
 use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SignInConfig, TriggerConfig};
 use crate::http_client;
 use crate::local::authsignal::{self as emulator, Emulator};
+use crate::local::cognito::LocalCognito;
 use crate::local::{self, LocalIssuer, TokenRequest};
+use crate::triggers::SignInChallenge;
 
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
 pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
@@ -67,15 +69,25 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
         _ => (emulator::generate_secret_key(), "generated"),
     };
     let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
-    let config = dev_config(&base_url, &emulator.api_url(), &secret_key)?;
+    let lookup = dev_lookup(&base_url, &emulator.api_url(), &secret_key);
+    let config = Config::from_lookup(&lookup)?;
+    let triggers = TriggerConfig::from_lookup(&lookup)?;
     let issuer = Arc::new(LocalIssuer::new(&config.cognito));
+    // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP.
+    let cognito = Arc::new(LocalCognito::new(
+        &config.cognito,
+        issuer.clone(),
+        triggers.sign_in.clone(),
+        SignInChallenge::from_config(&triggers),
+    ));
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path.
     let state = app_state(&config);
     let verifier = state.verifier.clone();
     let app = api::finish(
         api::routes(state, Surface::All)
-            .merge(local::issuer::routes(issuer.clone()))
+            .merge(local::cognito::issuer::routes(issuer.clone()))
+            .merge(local::cognito::routes(cognito))
             .merge(emulator::routes(emulator.clone())),
         &config.api,
     );
@@ -97,6 +109,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
     print_banner(
         &base_url,
         &config,
+        &triggers.sign_in,
         &emulator,
         &secret_key,
         secret_origin,
@@ -109,6 +122,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
 fn print_banner(
     base_url: &str,
     config: &Config,
+    sign_in: &SignInConfig,
     emulator: &Emulator,
     secret_key: &SecretString,
     secret_origin: &str,
@@ -128,6 +142,16 @@ fn print_banner(
     println!("  Cognito issuer     {}", cognito.issuers[0]);
     println!("  JWKS               {}", cognito.jwks_url);
     println!("  mint tokens        POST {base_url}/local/cognito/token");
+    println!(
+        "  Cognito user pool  {}  (SignUp, InitiateAuth CUSTOM_AUTH, RespondToAuthChallenge)",
+        LocalCognito::endpoint_url(base_url)
+    );
+    println!(
+        "  sign-in            SIGN_IN_MODE={}  CHALLENGE_UI={}  MAX_CHALLENGE_ATTEMPTS={}",
+        sign_in.mode.as_str(),
+        sign_in.challenge_ui.as_str(),
+        sign_in.max_challenge_attempts
+    );
     println!(
         "  user pool / client {} / {}",
         cognito.user_pool_id,
@@ -174,23 +198,25 @@ fn print_banner(
     println!("curl -s {auth} {base_url}/v1/me");
 }
 
-/// The `dev` configuration, read like `serve`'s (`Config::from_lookup`): environment values
-/// where set, local defaults otherwise; the JWKS, the issuers and Authsignal always point at
-/// the embedded stack.
-fn dev_config(
+/// The `dev` configuration, read like `serve`'s and the triggers' (`from_lookup`): environment
+/// values where set, local defaults otherwise; the JWKS, the issuers and Authsignal always point
+/// at the embedded stack.
+fn dev_lookup(
     base_url: &str,
     authsignal_url: &str,
     secret_key: &SecretString,
-) -> Result<Config, ConfigError> {
+) -> impl Fn(&str) -> Option<String> + use<> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let pool_id = env("COGNITO_USER_POOL_ID").unwrap_or_else(|| DEV_USER_POOL_ID.to_owned());
     let jwks_url = LocalIssuer::jwks_url(base_url, &pool_id);
-    Config::from_lookup(|name| match name {
+    let authsignal_url = authsignal_url.to_owned();
+    let secret_key = secret_key.clone();
+    move |name| match name {
         "COGNITO_USER_POOL_ID" => Some(pool_id.clone()),
         "COGNITO_JWKS_URL" => Some(jwks_url.clone()),
         // The local issuer signs with the pool's default issuer.
         "COGNITO_ISSUERS" => None,
-        "AUTHSIGNAL_API_URL" => Some(authsignal_url.to_owned()),
+        "AUTHSIGNAL_API_URL" => Some(authsignal_url.clone()),
         "AUTHSIGNAL_SECRET_KEY" => Some(secret_key.expose_secret().to_owned()),
         _ => env(name).or_else(|| match name {
             "COGNITO_CLIENT_IDS" => Some(DEV_CLIENT_ID.to_owned()),
@@ -198,7 +224,7 @@ fn dev_config(
             "CORS_ALLOWED_ORIGINS" => Some(DEV_CORS_ORIGINS.to_owned()),
             _ => None,
         }),
-    })
+    }
 }
 
 fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {

@@ -1,8 +1,9 @@
 //! The embedded local stack, mounted only by `cognito-authsignal dev` and the tests, never by
-//! `serve`: a Cognito-compatible token issuer and an Authsignal emulator.
+//! `serve`: a Cognito-compatible user pool (token issuer and CUSTOM_AUTH endpoint) and an
+//! Authsignal emulator.
 
 pub mod authsignal;
-pub mod issuer;
+pub mod cognito;
 pub mod keys;
 
-pub use issuer::{LocalIssuer, TokenRequest};
+pub use cognito::issuer::{LocalIssuer, TokenRequest};

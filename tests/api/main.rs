@@ -11,4 +11,5 @@ mod lambda;
 mod local_client;
 mod openapi;
 mod rules;
+mod token_kinds;
 mod upstream;

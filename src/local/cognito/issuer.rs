@@ -13,6 +13,7 @@
 //! exactly as in production, with only the JWKS URL pointing here. `tokenUse: "id"` mints an
 //! ID-token-shaped token (with `aud`) so clients can see it refused.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,10 +23,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::keys::SigningKey;
 use crate::api::json::ApiJson;
 use crate::api::problem::ApiError;
 use crate::config::CognitoConfig;
+use crate::local::keys::SigningKey;
 
 /// Longest lifetime a local token may be given (Cognito allows up to one day).
 const MAX_EXPIRES_IN: i64 = 86_400;
@@ -57,6 +58,27 @@ pub struct TokenRequest {
     pub client_id: Option<String>,
     /// `access` (default) or `id`.
     pub token_use: Option<String>,
+    /// The sign-in this token continues (refreshes keep it); not settable over HTTP.
+    #[serde(skip)]
+    pub origin_jti: Option<String>,
+}
+
+/// Who completed a sign-in at the local user pool, for its access and ID tokens.
+pub struct SignedIn<'a> {
+    pub sub: &'a str,
+    pub username: &'a str,
+    pub client_id: &'a str,
+    pub auth_time: i64,
+    pub origin_jti: &'a str,
+    /// Standard and custom attributes; `*_verified` values are `"true"` / `"false"`.
+    pub attributes: &'a BTreeMap<String, String>,
+}
+
+/// What `InitiateAuth` / `RespondToAuthChallenge` return when the sign-in completes.
+pub struct SignInTokens {
+    pub access_token: String,
+    pub id_token: String,
+    pub expires_in: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,7 +143,10 @@ impl LocalIssuer {
             .clone()
             .unwrap_or_else(|| vec!["aws.cognito.signin.user.admin".into()]);
         let auth_time = request.auth_time.unwrap_or(now);
-        let origin_jti = uuid::Uuid::new_v4().to_string();
+        let origin_jti = request
+            .origin_jti
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
 
         let mut claims = Map::new();
         claims.insert("sub".into(), json!(sub));
@@ -154,6 +179,54 @@ impl LocalIssuer {
             expires_in,
             token_type: "Bearer".into(),
         })
+    }
+}
+
+impl LocalIssuer {
+    /// The access and ID tokens of a sign-in, one hour each, as Cognito issues them.
+    pub fn sign_in_tokens(&self, who: &SignedIn) -> SignInTokens {
+        let access = self
+            .mint(&TokenRequest {
+                sub: Some(who.sub.to_owned()),
+                username: Some(who.username.to_owned()),
+                auth_time: Some(who.auth_time),
+                client_id: Some(who.client_id.to_owned()),
+                origin_jti: Some(who.origin_jti.to_owned()),
+                ..TokenRequest::default()
+            })
+            .unwrap_or_else(|_| unreachable!("the defaults are valid"));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(who.sub));
+        let verified = |name: &str| who.attributes.get(name).map(|v| json!(v == "true"));
+        if let Some(email_verified) = verified("email_verified") {
+            claims.insert("email_verified".into(), email_verified);
+        }
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("cognito:username".into(), json!(who.username));
+        claims.insert("origin_jti".into(), json!(who.origin_jti));
+        claims.insert("aud".into(), json!(who.client_id));
+        claims.insert("event_id".into(), json!(uuid::Uuid::new_v4().to_string()));
+        claims.insert("token_use".into(), json!("id"));
+        claims.insert("auth_time".into(), json!(who.auth_time));
+        claims.insert("exp".into(), json!(now + access.expires_in));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        for (name, value) in who.attributes {
+            let value = match name.as_str() {
+                "email_verified" => continue,
+                "phone_number_verified" => json!(value == "true"),
+                _ => json!(value),
+            };
+            claims.insert(name.clone(), value);
+        }
+        SignInTokens {
+            id_token: self.key.sign_jwt(&Value::Object(claims)),
+            access_token: access.access_token,
+            expires_in: access.expires_in,
+        }
     }
 }
 

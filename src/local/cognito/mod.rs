@@ -1,0 +1,165 @@
+//! A local Amazon Cognito user pool, mounted by `cognito-authsignal dev` and the tests: the token
+//! issuer (JWKS and minted tokens) and the user-pool API an app signs in with, spoken as Cognito
+//! speaks it (AWS JSON 1.1 at `POST /local/cognito/`), so boto3, the AWS SDKs and Amplify work
+//! against it unchanged. No other emulator runs the custom-auth triggers; this one runs ours, the
+//! same code the Lambda functions run.
+//!
+//! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
+//! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
+//! `GetTokensFromRefreshToken` and `RevokeToken`. The pool behaves as one with
+//! `PreventUserExistenceErrors` on: an unknown user gets the same answer as a wrong one.
+
+pub mod issuer;
+mod pool;
+mod protocol;
+mod sessions;
+mod sign_in;
+mod sign_up;
+mod srp;
+mod triggers;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::Value;
+
+use self::issuer::LocalIssuer;
+use self::pool::Pool;
+use self::protocol::CognitoError;
+use self::sessions::Sessions;
+use self::triggers::LocalTriggers;
+use crate::config::{CognitoConfig, SignInConfig};
+use crate::triggers::SignInChallenge;
+
+pub use self::protocol::CONTENT_TYPE;
+
+/// The local user pool behind `/local/cognito/`.
+pub struct LocalCognito {
+    region: String,
+    user_pool_id: String,
+    /// The part of the pool id after `_`: SRP hashes it.
+    pool_name: String,
+    client_ids: Vec<String>,
+    issuer: Arc<LocalIssuer>,
+    triggers: LocalTriggers,
+    state: Mutex<PoolState>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    pool: Pool,
+    sessions: Sessions,
+}
+
+impl LocalCognito {
+    /// A pool with no users, wired to the sign-in triggers with `policy` and `challenge`.
+    pub fn new(
+        cognito: &CognitoConfig,
+        issuer: Arc<LocalIssuer>,
+        policy: SignInConfig,
+        challenge: SignInChallenge,
+    ) -> Self {
+        let pool_name = cognito
+            .user_pool_id
+            .split_once('_')
+            .map_or(cognito.user_pool_id.as_str(), |(_, name)| name)
+            .to_owned();
+        LocalCognito {
+            region: cognito.region.clone(),
+            user_pool_id: cognito.user_pool_id.clone(),
+            pool_name,
+            client_ids: cognito.client_ids.clone(),
+            issuer,
+            triggers: LocalTriggers { policy, challenge },
+            state: Mutex::new(PoolState::default()),
+        }
+    }
+
+    /// Where the SDKs are pointed: boto3's `endpoint_url`, Amplify's `userPoolEndpoint`.
+    pub fn endpoint_url(base_url: &str) -> String {
+        format!("{base_url}/local/cognito/")
+    }
+
+    fn state(&self) -> MutexGuard<'_, PoolState> {
+        // The state stays consistent at every await-free step, so a poisoned lock is usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn check_client(&self, client_id: &str) -> Result<(), CognitoError> {
+        if self.client_ids.iter().any(|known| known == client_id) {
+            Ok(())
+        } else {
+            Err(CognitoError::resource_not_found(format!(
+                "User pool client {client_id} does not exist."
+            )))
+        }
+    }
+
+    async fn dispatch(&self, operation: &str, body: &Value) -> Result<Value, CognitoError> {
+        match operation {
+            "SignUp" => self.sign_up(body).await,
+            "InitiateAuth" => self.initiate_auth(body).await,
+            "RespondToAuthChallenge" => self.respond_to_auth_challenge(body).await,
+            "GetTokensFromRefreshToken" => self.get_tokens_from_refresh_token(body),
+            "RevokeToken" => self.revoke_token(body),
+            other => Err(CognitoError::unknown_operation(other)),
+        }
+    }
+}
+
+/// The user-pool API's routes, to be merged into the dev server's router.
+pub fn routes(cognito: Arc<LocalCognito>) -> Router {
+    Router::new()
+        .route("/local/cognito", post(handle))
+        .route("/local/cognito/", post(handle))
+        .with_state(cognito)
+}
+
+async fn handle(
+    State(cognito): State<Arc<LocalCognito>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = async {
+        let operation = protocol::operation(&headers)?;
+        let body: Value = serde_json::from_slice(&body)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| CognitoError::serialization("The request body is not a JSON object."))?;
+        let answer = cognito.dispatch(operation, &body).await;
+        if let Err(error) = &answer {
+            tracing::info!(operation, kind = error.kind, "local Cognito refused");
+        }
+        answer
+    };
+    match answer.await {
+        Ok(body) => protocol::ok(body),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// A required string member of a request.
+fn required<'a>(body: &'a Value, name: &str) -> Result<&'a str, CognitoError> {
+    body[name]
+        .as_str()
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| CognitoError::missing_parameter(name))
+}
+
+/// A `{ string: string }` member (`ClientMetadata`, `AuthParameters`, ...); absent is empty.
+fn string_map(body: &Value, name: &str) -> Result<serde_json::Map<String, Value>, CognitoError> {
+    match &body[name] {
+        Value::Null => Ok(serde_json::Map::new()),
+        Value::Object(map) if map.values().all(Value::is_string) => Ok(map.clone()),
+        _ => Err(CognitoError::serialization(format!(
+            "`{name}` must map strings to strings."
+        ))),
+    }
+}
