@@ -17,15 +17,15 @@ use crate::helpers::*;
 const SUB: &str = "u-token-kinds";
 const EMAIL: &str = "kinds@example.com";
 
-/// Runs the emulator's email challenge for `token`; returns the validation token.
-async fn complete_email(stack: &Stack, token: &str, enroll: bool) -> String {
-    let path = if enroll {
-        "user-authenticators/email-otp"
-    } else {
-        "challenge/email-otp"
-    };
-    let body = enroll.then(|| json!({ "email": EMAIL }));
-    stack.client_api(path, token, body).await;
+/// Enrolls the user's email with an enrollment `token`; returns the validation token.
+async fn enroll_email(stack: &Stack, token: &str) -> String {
+    stack
+        .client_api(
+            "user-authenticators/email-otp",
+            token,
+            Some(json!({ "email": EMAIL })),
+        )
+        .await;
     let code = stack.code_for(EMAIL).await;
     let verified = stack
         .client_api(
@@ -109,7 +109,7 @@ async fn enrollment_sign_in_and_step_up_tokens_are_each_refused_where_another_is
         .await;
     assert_eq!(response.status(), 200);
     let enrollment: Value = response.json().await.unwrap();
-    let enrolled = complete_email(&stack, enrollment["token"].as_str().unwrap(), true).await;
+    let enrolled = enroll_email(&stack, enrollment["token"].as_str().unwrap()).await;
     stack.enroll_email(&fresh, "kinds-second@example.com").await;
 
     // Sign-in: Create's round, answered as an app would.
@@ -131,7 +131,7 @@ async fn enrollment_sign_in_and_step_up_tokens_are_each_refused_where_another_is
         .unwrap()
         .response;
     let sign_in_token = &created.public_challenge_parameters["token"];
-    let signed_in = complete_email(&stack, sign_in_token, false).await;
+    let signed_in = stack.answer_email_challenge(sign_in_token, EMAIL).await;
     let sign_in_round = json!(created.private_challenge_parameters);
 
     // Step-up: the API's removal step-up.

@@ -1,11 +1,9 @@
 //! The Authsignal emulator over HTTP, driven by the service's own client (the sequence the
 //! Node SDK script also runs) and by raw requests for the Client API and error shapes.
 
-use std::sync::Arc;
-
 use cognito_authsignal::authsignal::*;
 use cognito_authsignal::config::AuthsignalConfig;
-use cognito_authsignal::local::authsignal::{Emulator, routes};
+use cognito_authsignal::local::authsignal::serve_on_loopback;
 use secrecy::SecretString;
 
 use crate::local_client::LocalClient;
@@ -23,18 +21,13 @@ pub struct EmulatorApp {
 
 impl EmulatorApp {
     pub async fn spawn() -> EmulatorApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let emulator = Arc::new(Emulator::new(
-            SecretString::from(SECRET.to_owned()),
-            &base_url,
-        ));
-        let api_url = emulator.api_url();
-        tokio::spawn(async move { axum::serve(listener, routes(emulator)).await });
+        let served = serve_on_loopback(SecretString::from(SECRET.to_owned()))
+            .await
+            .unwrap();
         EmulatorApp {
-            local: LocalClient::new(&base_url),
-            base_url,
-            api_url,
+            local: LocalClient::new(&served.base_url),
+            base_url: served.base_url,
+            api_url: served.api_url,
             http: reqwest::Client::new(),
         }
     }

@@ -184,14 +184,20 @@ impl LocalClient {
                 .unwrap()
                 .starts_with(&self.base_url)
         );
-        let authsignal_token = challenge["token"].as_str().unwrap();
-        self.client_api("challenge/email-otp", authsignal_token, None)
-            .await;
+        self.answer_email_challenge(challenge["token"].as_str().unwrap(), email)
+            .await
+    }
+
+    /// Runs the email OTP challenge for a track `token` as `@authsignal/browser` does
+    /// (`email.challenge()`, the code from the outbox, `email.verify({code})`); returns the
+    /// validation token an app hands to the service or to Cognito.
+    pub async fn answer_email_challenge(&self, token: &str, email: &str) -> String {
+        self.client_api("challenge/email-otp", token, None).await;
         let code = self.code_for(email).await;
         let verified = self
             .client_api(
                 "verify/email-otp",
-                authsignal_token,
+                token,
                 Some(json!({ "verificationCode": code })),
             )
             .await;

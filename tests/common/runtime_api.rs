@@ -19,6 +19,16 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
+/// An event from `tests/triggers/fixtures/lambda/`, shaped as the AWS service sends it.
+pub fn lambda_fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/triggers/fixtures/lambda/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
 /// How long [`RuntimeApi::outcomes`] waits for the function.
 pub const OUTCOME_TIMEOUT: Duration = Duration::from_secs(20);
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{challenge, complete_email_challenge, create_event, emulator, verify_event};
+use crate::support::{challenge, create_event, emulator, verify_event};
 
 const BUDGET: Duration = Duration::from_millis(800);
 
@@ -63,7 +63,7 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
     assert_eq!(public["isEnrolled"], "false");
     assert_eq!(first["userId"], sub);
     let token = public["token"].as_str().unwrap();
-    let proof = complete_email_challenge(&client, token, email).await;
+    let proof = client.answer_email_challenge(token, email).await;
 
     // The raw token and the JSON form are both answers.
     answer(&sign_in, sub, &first, &proof).await.unwrap();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cognito_authsignal::authsignal::AuthsignalClient;
 use cognito_authsignal::config::{AuthsignalConfig, SignInConfig};
-use cognito_authsignal::local::authsignal::{self as emulator, Emulator};
+use cognito_authsignal::local::authsignal::serve_on_loopback;
 use cognito_authsignal::triggers::SignInChallenge;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -16,15 +16,10 @@ pub const SECRET: &str = "sk_trigger_tests";
 
 /// The emulator on a free port, with the local client helpers bound to it.
 pub async fn emulator() -> (LocalClient, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let emulator = Arc::new(Emulator::new(
-        SecretString::from(SECRET.to_owned()),
-        &base_url,
-    ));
-    let api_url = emulator.api_url();
-    tokio::spawn(async move { axum::serve(listener, emulator::routes(emulator)).await });
-    (LocalClient::new(&base_url), api_url)
+    let emulator = serve_on_loopback(SecretString::from(SECRET.to_owned()))
+        .await
+        .unwrap();
+    (LocalClient::new(&emulator.base_url), emulator.api_url)
 }
 
 /// The sign-in challenge with the default action, calling Authsignal at `api_url` with a
@@ -63,19 +58,4 @@ pub fn verify_event(sub: &str, private_parameters: &Value, answer: &str) -> Valu
     event["request"]["privateChallengeParameters"] = private_parameters.clone();
     event["request"]["challengeAnswer"] = json!(answer);
     event
-}
-
-/// Runs the emulator's email challenge for a track `token` as `@authsignal/browser` would;
-/// returns the validation token the app hands to Cognito.
-pub async fn complete_email_challenge(client: &LocalClient, token: &str, email: &str) -> String {
-    client.client_api("challenge/email-otp", token, None).await;
-    let code = client.code_for(email).await;
-    let verified = client
-        .client_api(
-            "verify/email-otp",
-            token,
-            Some(json!({ "verificationCode": code })),
-        )
-        .await;
-    verified["accessToken"].as_str().unwrap().to_owned()
 }

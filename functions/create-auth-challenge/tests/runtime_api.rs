@@ -6,38 +6,20 @@
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
 
-use std::sync::Arc;
-
 use cognito_authsignal::authsignal::AuthsignalError;
-use cognito_authsignal::local::authsignal::{Emulator, routes as emulator_routes};
+use cognito_authsignal::local::authsignal::serve_on_loopback;
 use cognito_authsignal::triggers::TriggerError;
-use runtime_api::RuntimeApi;
+use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use secrecy::SecretString;
-use serde_json::Value;
 
 const SECRET: &str = "sk_create_auth_challenge_test";
 
-/// An event from `tests/triggers/fixtures/lambda/`.
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/triggers/fixtures/lambda/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
-
 /// The Authsignal emulator, served in-process; returns its Server API URL.
 async fn authsignal_emulator() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let emulator = Arc::new(Emulator::new(
-        SecretString::from(SECRET.to_owned()),
-        &base_url,
-    ));
-    let api_url = emulator.api_url();
-    tokio::spawn(async move { axum::serve(listener, emulator_routes(emulator)).await });
-    api_url
+    serve_on_loopback(SecretString::from(SECRET.to_owned()))
+        .await
+        .unwrap()
+        .api_url
 }
 
 #[tokio::test]

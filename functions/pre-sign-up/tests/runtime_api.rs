@@ -5,18 +5,8 @@
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
 
-use runtime_api::RuntimeApi;
-use serde_json::{Value, json};
-
-/// An event from `tests/triggers/fixtures/lambda/`.
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/triggers/fixtures/lambda/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
+use runtime_api::{RuntimeApi, lambda_fixture as fixture};
+use serde_json::json;
 
 #[tokio::test]
 async fn the_built_function_confirms_users_and_verifies_only_present_attributes() {

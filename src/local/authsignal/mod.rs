@@ -108,6 +108,25 @@ impl Emulator {
     }
 }
 
+/// Where an emulator served on its own listens.
+pub struct ServedEmulator {
+    /// `http://127.0.0.1:<port>`: the outbox and Client API live under it.
+    pub base_url: String,
+    /// The Server API base URL to configure a client with.
+    pub api_url: String,
+}
+
+/// Serves an emulator alone on a free loopback port, in the background: for tools and tests
+/// that need Authsignal without the rest of the local stack.
+pub async fn serve_on_loopback(secret_key: SecretString) -> std::io::Result<ServedEmulator> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let emulator = Arc::new(Emulator::new(secret_key, &base_url));
+    let api_url = emulator.api_url();
+    tokio::spawn(async move { axum::serve(listener, routes(emulator)).await });
+    Ok(ServedEmulator { base_url, api_url })
+}
+
 /// A generated secret for `dev` when `AUTHSIGNAL_SECRET_KEY` is unset.
 pub fn generate_secret_key() -> SecretString {
     SecretString::from(format!("local_sk_{}", uuid::Uuid::new_v4().simple()))
