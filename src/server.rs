@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState, Surface};
 use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
-use crate::config::{Config, ConfigError, SignInConfig, TriggerConfig};
+use crate::config::{self, Config, ConfigError, TriggerConfig};
 use crate::http_client;
 use crate::local::authsignal::{self as emulator, Emulator};
 use crate::local::cognito::LocalCognito;
@@ -72,14 +72,18 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
     let lookup = dev_lookup(&base_url, &emulator.api_url(), &secret_key);
     let config = Config::from_lookup(&lookup)?;
     let triggers = TriggerConfig::from_lookup(&lookup)?;
+    let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
     let issuer = Arc::new(LocalIssuer::new(&config.cognito));
     // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP.
-    let cognito = Arc::new(LocalCognito::new(
-        &config.cognito,
-        issuer.clone(),
-        triggers.sign_in.clone(),
-        SignInChallenge::from_config(&triggers),
-    ));
+    let cognito = Arc::new(
+        LocalCognito::new(
+            &config.cognito,
+            issuer.clone(),
+            triggers.sign_in.clone(),
+            SignInChallenge::from_config(&triggers),
+        )
+        .with_prevent_user_existence_errors(prevent_user_existence_errors),
+    );
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path.
     let state = app_state(&config);
@@ -87,7 +91,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
     let app = api::finish(
         api::routes(state, Surface::All)
             .merge(local::cognito::issuer::routes(issuer.clone()))
-            .merge(local::cognito::routes(cognito))
+            .merge(local::cognito::routes(cognito.clone()))
             .merge(emulator::routes(emulator.clone())),
         &config.api,
     );
@@ -109,7 +113,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
     print_banner(
         &base_url,
         &config,
-        &triggers.sign_in,
+        &cognito,
         &emulator,
         &secret_key,
         secret_origin,
@@ -122,13 +126,14 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
 fn print_banner(
     base_url: &str,
     config: &Config,
-    sign_in: &SignInConfig,
+    user_pool: &LocalCognito,
     emulator: &Emulator,
     secret_key: &SecretString,
     secret_origin: &str,
     token: &str,
 ) {
     let cognito = &config.cognito;
+    let sign_in = user_pool.sign_in_policy();
     let allowlist: Vec<&str> = config
         .api
         .settings_redirect_allowlist
@@ -151,6 +156,10 @@ fn print_banner(
         sign_in.mode.as_str(),
         sign_in.challenge_ui.as_str(),
         sign_in.max_challenge_attempts
+    );
+    println!(
+        "  unknown users      PREVENT_USER_EXISTENCE_ERRORS={}",
+        user_pool.prevents_user_existence_errors()
     );
     println!(
         "  user pool / client {} / {}",
@@ -225,6 +234,18 @@ fn dev_lookup(
             _ => None,
         }),
     }
+}
+
+/// `PREVENT_USER_EXISTENCE_ERRORS` for the local pool: `true` (default) or `false` (`LEGACY`).
+fn prevent_user_existence_errors(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<bool, ConfigError> {
+    const NAME: &str = "PREVENT_USER_EXISTENCE_ERRORS";
+    let mut problems = Vec::new();
+    let enabled = config::boolean(lookup(NAME), true)
+        .map_err(|message| config::report(&mut problems, NAME, message))
+        .ok();
+    config::finish(enabled, problems)
 }
 
 fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {

@@ -24,18 +24,25 @@ struct Pool {
 impl Pool {
     /// A local pool whose Create and Verify call Authsignal at `authsignal_url`.
     async fn start(authsignal_url: &str) -> Pool {
+        Self::start_with(authsignal_url, true).await
+    }
+
+    async fn start_with(authsignal_url: &str, prevent_user_existence_errors: bool) -> Pool {
         let config = CognitoConfig::for_pool("eu-west-1_Wire", vec![CLIENT.into()]).unwrap();
         let issuer = Arc::new(LocalIssuer::new(&config));
-        let pool = Arc::new(LocalCognito::new(
-            &config,
-            issuer,
-            SignInConfig::default(),
-            challenge(
-                authsignal_url,
+        let pool = Arc::new(
+            LocalCognito::new(
+                &config,
+                issuer,
                 SignInConfig::default(),
-                Duration::from_secs(1),
-            ),
-        ));
+                challenge(
+                    authsignal_url,
+                    SignInConfig::default(),
+                    Duration::from_secs(1),
+                ),
+            )
+            .with_prevent_user_existence_errors(prevent_user_existence_errors),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, cognito::routes(pool)).await });
@@ -237,4 +244,18 @@ async fn a_failing_create_trigger_surfaces_as_cognito_shows_it_without_upstream_
         message,
         "CreateAuthChallenge failed with error The sign-in challenge is unavailable; try again shortly."
     );
+}
+
+#[tokio::test]
+async fn a_legacy_pool_says_the_user_does_not_exist() {
+    let (_client, api_url) = emulator().await;
+    let pool = Pool::start_with(&api_url, false).await;
+    let message = assert_error(
+        pool.start_custom_auth("nobody").await,
+        "UserNotFoundException",
+    );
+    assert_eq!(message, "User does not exist.");
+    pool.sign_up("known", "known@example.com").await;
+    let (status, started) = pool.start_custom_auth("known").await;
+    assert_eq!(status, 200, "{started}");
 }

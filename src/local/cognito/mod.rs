@@ -6,8 +6,10 @@
 //!
 //! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
 //! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
-//! `GetTokensFromRefreshToken` and `RevokeToken`. The pool behaves as one with
-//! `PreventUserExistenceErrors` on: an unknown user gets the same answer as a wrong one.
+//! `GetTokensFromRefreshToken` and `RevokeToken`. Like a new Cognito pool it runs with
+//! `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
+//! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
+//! pool does.
 
 pub mod issuer;
 mod pool;
@@ -47,6 +49,7 @@ pub struct LocalCognito {
     client_ids: Vec<String>,
     issuer: Arc<LocalIssuer>,
     triggers: LocalTriggers,
+    prevent_user_existence_errors: bool,
     state: Mutex<PoolState>,
 }
 
@@ -76,8 +79,24 @@ impl LocalCognito {
             client_ids: cognito.client_ids.clone(),
             issuer,
             triggers: LocalTriggers { policy, challenge },
+            prevent_user_existence_errors: true,
             state: Mutex::new(PoolState::default()),
         }
+    }
+
+    /// `PreventUserExistenceErrors`: `true` (the default, `ENABLED`) or `false` (`LEGACY`).
+    pub fn with_prevent_user_existence_errors(mut self, enabled: bool) -> Self {
+        self.prevent_user_existence_errors = enabled;
+        self
+    }
+
+    /// The sign-in policy the pool's triggers run with.
+    pub fn sign_in_policy(&self) -> &SignInConfig {
+        &self.triggers.policy
+    }
+
+    pub fn prevents_user_existence_errors(&self) -> bool {
+        self.prevent_user_existence_errors
     }
 
     /// Where the SDKs are pointed: boto3's `endpoint_url`, Amplify's `userPoolEndpoint`.

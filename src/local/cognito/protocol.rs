@@ -52,6 +52,11 @@ impl CognitoError {
         Self::new("UsernameExistsException", "User already exists")
     }
 
+    /// What a `LEGACY` pool says about an unknown user.
+    pub fn user_not_found() -> Self {
+        Self::new("UserNotFoundException", "User does not exist.")
+    }
+
     pub fn user_not_confirmed() -> Self {
         Self::new("UserNotConfirmedException", "User is not confirmed.")
     }

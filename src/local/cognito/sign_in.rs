@@ -65,6 +65,9 @@ impl LocalCognito {
         let (username, user_not_found) = match self.state().pool.user(username) {
             Some(user) if !user.confirmed => return Err(CognitoError::user_not_confirmed()),
             Some(user) => (user.username.clone(), false),
+            None if !self.prevent_user_existence_errors => {
+                return Err(CognitoError::user_not_found());
+            }
             None => (username.to_owned(), true),
         };
         let mut progress = Progress {
