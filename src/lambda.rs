@@ -19,7 +19,13 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let config =
         Config::from_env().inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
-    let state = server::app_state(&config);
+    if config.integrations.replay_table.is_none() {
+        tracing::warn!(
+            "REPLAY_TABLE_NAME is unset: step-up tokens are remembered per warm instance only, \
+             so one could be replayed against another instance"
+        );
+    }
+    let state = server::app_state(&config).await;
     if let Err(error) = state.verifier.jwks().prefetch().await {
         tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
     }

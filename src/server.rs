@@ -13,6 +13,7 @@ use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
 use crate::config::{self, Config, ConfigError, TriggerConfig};
 use crate::http_client;
+use crate::integrations::Integrations;
 use crate::local::authsignal::{self as emulator, Emulator};
 use crate::local::cognito::LocalCognito;
 use crate::local::{self, LocalIssuer, TokenRequest};
@@ -34,8 +35,16 @@ pub enum ServerError {
 }
 
 /// Everything a process needs to serve the API, built once from `config`: the verifier (its
-/// JWKS cache is shared by every request) and the Authsignal client (one connection pool).
-pub fn app_state(config: &Config) -> AppState {
+/// JWKS cache is shared by every request), the Authsignal client (one connection pool) and the
+/// integrations (AWS clients only when one is configured).
+pub async fn app_state(config: &Config) -> AppState {
+    let integrations =
+        Integrations::from_config(&config.integrations, &config.cognito.user_pool_id).await;
+    base_state(config).with_integrations(integrations)
+}
+
+/// The state with every integration in process (no AWS client).
+pub fn base_state(config: &Config) -> AppState {
     let verifier = auth::verifier(&config.cognito, http_client::build());
     let authsignal = Arc::new(AuthsignalClient::new(&config.authsignal));
     AppState::new(verifier, authsignal, config.api.clone())
@@ -43,7 +52,7 @@ pub fn app_state(config: &Config) -> AppState {
 
 /// `cognito-authsignal serve`: the API alone, configured only from the environment.
 pub async fn serve(addr: SocketAddr, config: Config) -> Result<(), ServerError> {
-    let state = app_state(&config);
+    let state = app_state(&config).await;
     let listener = TcpListener::bind(addr).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("listening on {base_url}");
@@ -86,7 +95,7 @@ pub async fn dev(port: u16) -> Result<(), ServerError> {
     );
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path.
-    let state = app_state(&config);
+    let state = app_state(&config).await;
     let verifier = state.verifier.clone();
     let app = api::finish(
         api::routes(state, Surface::All)

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit::{self, AuditEvent};
+use super::audit;
 use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId};
 use super::json::ApiJson;
@@ -20,6 +20,7 @@ use super::{AppState, me};
 use crate::auth::AuthenticatedUser;
 use crate::authsignal::{AuthsignalError, TrackAttributes};
 use crate::contact::{is_e164, is_email};
+use crate::events::ChangeKind;
 
 /// Authsignal client tokens are valid for 10 minutes.
 const CLIENT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
@@ -174,13 +175,15 @@ pub async fn create_enrollment_token(
         .await?;
     let token = tracked.token.ok_or_else(missing("token"))?;
     audit::record(
-        AuditEvent::EnrollmentTokenIssued,
+        &state,
+        ChangeKind::EnrollmentTokenIssued,
         &user,
         &user.user_id,
         None,
         &headers,
         Some(proof),
-    );
+    )
+    .await;
     Ok(Json(EnrollmentToken {
         token,
         expires_at: humantime::format_rfc3339_seconds(SystemTime::now() + CLIENT_TOKEN_LIFETIME)
@@ -228,13 +231,15 @@ pub async fn create_settings_url(
     let url = tracked.url.ok_or_else(missing("url"))?;
     let proof = recent.then_some(super::step_up::Proof::RecentSignIn);
     audit::record(
-        AuditEvent::SettingsUrlIssued,
+        &state,
+        ChangeKind::SettingsUrlIssued,
         &user,
         &user.user_id,
         None,
         &headers,
         proof,
-    );
+    )
+    .await;
     Ok(Json(SettingsUrl { url }))
 }
 
@@ -290,13 +295,15 @@ pub async fn delete_authenticator(
     remove(&state, &user.user_id, &authenticator_id).await?;
     let removed = Some((authenticator_id.as_str(), method.as_str()));
     audit::record(
-        AuditEvent::AuthenticatorRemoved,
+        &state,
+        ChangeKind::AuthenticatorRemoved,
         &user,
         &user.user_id,
         removed,
         &headers,
         Some(proof),
-    );
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -343,9 +350,17 @@ pub(super) async fn remove(
         .delete_authenticator(user_id, authenticator_id.as_str())
         .await
     {
-        Err(AuthsignalError::NotFound(_)) => Err(ApiError::NotFound("authenticator")),
-        outcome => Ok(outcome?),
+        Err(AuthsignalError::NotFound(_)) => return Err(ApiError::NotFound("authenticator")),
+        outcome => outcome?,
     }
+    if let Some(revoker) = &state.integrations.revoker {
+        // The authenticator is gone already: a failure here is logged, not returned.
+        match revoker.revoke_all(user_id).await {
+            Ok(()) => tracing::info!(user_id, "sessions revoked after removal"),
+            Err(error) => tracing::error!(%error, user_id, "SESSIONS NOT REVOKED after removal"),
+        }
+    }
+    Ok(())
 }
 
 /// Authsignal answered 200 without a field it always sends.

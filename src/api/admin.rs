@@ -6,12 +6,13 @@ use axum::http::{HeaderMap, StatusCode};
 
 use super::AppState;
 use super::account::remove;
-use super::audit::{self, AuditEvent};
+use super::audit;
 use super::docs::{AuthProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId, UserId};
 use super::problem::{ApiError, Problem};
 use super::views::AuthenticatorList;
 use crate::auth::AuthenticatedUser;
+use crate::events::ChangeKind;
 
 /// Routes of the admin API, with their OpenAPI operations.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -107,12 +108,14 @@ pub async fn delete_user_authenticator(
     remove(&state, user_id.as_str(), &authenticator_id).await?;
     let removed = Some((authenticator_id.as_str(), method.as_str()));
     audit::record(
-        AuditEvent::AuthenticatorRemovedByAdmin,
+        &state,
+        ChangeKind::AuthenticatorRemovedByAdmin,
         &admin,
         user_id.as_str(),
         removed,
         &headers,
         None,
-    );
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

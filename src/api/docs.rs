@@ -66,7 +66,8 @@ fn problems(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
         .collect()
 }
 
-/// 401 and 503: every route behind a bearer token.
+/// 401 and 503: every route behind a bearer token (the routes that take a step-up token can
+/// also answer 503 when its earlier uses cannot be checked).
 pub struct AuthProblems;
 
 impl IntoResponses for AuthProblems {
@@ -78,7 +79,9 @@ impl IntoResponses for AuthProblems {
             ),
             (
                 "503",
-                "`jwks_unavailable`: the pool's signing keys could not be fetched",
+                "`jwks_unavailable`: the pool's signing keys could not be fetched; \
+                 `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the \
+                 token's earlier uses could not be checked, nothing was changed",
             ),
         ])
     }

@@ -30,9 +30,9 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::CognitoVerifier;
 use crate::authsignal::AuthsignalApi;
 use crate::config::ApiConfig;
+use crate::integrations::Integrations;
 use problem::ApiError;
 use redirect::RedirectAllowlist;
-use step_up::ReplayGuard;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
@@ -44,7 +44,8 @@ pub struct AppState {
     pub authsignal: Arc<dyn AuthsignalApi>,
     pub settings: Arc<ApiConfig>,
     pub redirect_allowlist: Arc<RedirectAllowlist>,
-    pub replay_guard: Arc<ReplayGuard>,
+    /// Replay store, change events, session revocation.
+    pub integrations: Integrations,
 }
 
 impl AppState {
@@ -60,8 +61,15 @@ impl AppState {
                 settings.settings_redirect_allowlist.clone(),
             )),
             settings: Arc::new(settings),
-            replay_guard: Arc::default(),
+            integrations: Integrations::default(),
         }
+    }
+
+    /// The same state with these adapters behind the ports (the default keeps everything in
+    /// process).
+    pub fn with_integrations(mut self, integrations: Integrations) -> Self {
+        self.integrations = integrations;
+        self
     }
 }
 

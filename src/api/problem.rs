@@ -79,6 +79,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("token signing keys unavailable")]
     JwksUnavailable,
+    #[error("step-up replay store unavailable")]
+    ReplayStoreUnavailable,
     #[error("Authsignal refused our credentials")]
     UpstreamMisconfigured,
     #[error("Authsignal timed out")]
@@ -102,7 +104,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::JwksUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::UpstreamMisconfigured | ApiError::UpstreamUnavailable { .. } => {
                 StatusCode::BAD_GATEWAY
             }
@@ -125,6 +129,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JwksUnavailable => "jwks_unavailable",
+            ApiError::ReplayStoreUnavailable => "replay_store_unavailable",
             ApiError::UpstreamMisconfigured => "upstream_misconfigured",
             ApiError::UpstreamTimeout => "upstream_timeout",
             ApiError::UpstreamUnavailable { .. } => "upstream_unavailable",
@@ -145,6 +150,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "Payload too large",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::JwksUnavailable => "Token verification unavailable",
+            ApiError::ReplayStoreUnavailable => "Step-up check unavailable",
             ApiError::UpstreamMisconfigured => "Upstream misconfigured",
             ApiError::UpstreamTimeout => "Upstream timeout",
             ApiError::UpstreamUnavailable { .. } => "Upstream unavailable",
@@ -184,6 +190,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => "This route does not support this HTTP method.".into(),
             ApiError::JwksUnavailable => {
                 "The user pool's signing keys could not be fetched; retry shortly.".into()
+            }
+            ApiError::ReplayStoreUnavailable => {
+                "The step-up token could not be checked against earlier uses, so nothing was \
+                 changed; retry shortly."
+                    .into()
             }
             ApiError::UpstreamMisconfigured => {
                 "The authenticator service is misconfigured; this has been logged.".into()
@@ -267,7 +278,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer error=\"insufficient_scope\""),
                 );
             }
-            ApiError::JwksUnavailable => {
+            ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             ApiError::UpstreamUnavailable {

@@ -1,9 +1,7 @@
 //! "Recent sign-in": the access token's `auth_time` is within the configured window, or the
 //! caller presents a step-up validation token for this very operation, once.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -14,11 +12,12 @@ use super::problem::ApiError;
 use crate::auth::AuthenticatedUser;
 use crate::authsignal::ValidateChallengeRequest;
 use crate::config::ActionsConfig;
+use crate::replay::TokenDigest;
 
 /// The header that carries a step-up validation token.
 pub const VALIDATION_TOKEN_HEADER: &str = "authsignal-validation-token";
 /// Authsignal validation tokens live 10 minutes; remembering them that long makes reuse fail.
-const REPLAY_WINDOW: Duration = Duration::from_secs(600);
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(600);
 
 /// An operation that needs a recent sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -60,25 +59,6 @@ impl Proof {
             Proof::RecentSignIn => "recent_sign_in",
             Proof::StepUp => "step_up",
         }
-    }
-}
-
-/// Remembers step-up tokens already accepted by this process, by SHA-256 (tokens themselves
-/// are never kept). In Lambda this is per warm instance; see the README.
-#[derive(Default)]
-pub struct ReplayGuard {
-    used: Mutex<HashMap<Vec<u8>, Instant>>,
-}
-
-impl ReplayGuard {
-    /// True the first time `token` is seen within the replay window.
-    pub fn first_use(&self, token: &str) -> bool {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-        let now = Instant::now();
-        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        used.retain(|_, expires| *expires > now);
-        used.insert(digest.as_ref().to_vec(), now + REPLAY_WINDOW)
-            .is_none()
     }
 }
 
@@ -132,7 +112,17 @@ pub async fn require_recent_sign_in(
         tracing::info!(operation = operation.as_str(), state = ?validation.state, "step-up token refused");
         return Err(refuse("The step-up token is not valid for this operation."));
     }
-    if !state.replay_guard.first_use(token) {
+    let first_use = state
+        .integrations
+        .replay
+        .first_use(&TokenDigest::of(token), SystemTime::now() + REPLAY_WINDOW)
+        .await
+        .map_err(|error| {
+            // Fail closed: a token that cannot be checked is not accepted.
+            tracing::error!(%error, operation = operation.as_str(), "step-up replay check failed");
+            ApiError::ReplayStoreUnavailable
+        })?;
+    if !first_use {
         tracing::warn!(operation = operation.as_str(), user_id = %user.user_id, "step-up token replayed");
         return Err(refuse("The step-up token was already used."));
     }
@@ -142,14 +132,6 @@ pub async fn require_recent_sign_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_token_is_accepted_once() {
-        let guard = ReplayGuard::default();
-        assert!(guard.first_use("token-a"));
-        assert!(!guard.first_use("token-a"));
-        assert!(guard.first_use("token-b"));
-    }
 
     #[test]
     fn recency_is_measured_against_auth_time() {

@@ -9,6 +9,7 @@ mod actions;
 mod api;
 mod authsignal;
 mod cognito;
+mod integrations;
 mod sign_in;
 
 use std::fmt;
@@ -20,6 +21,7 @@ pub use authsignal::{
     DEFAULT_AUTHSIGNAL_TIMEOUT, normalise_authsignal_url,
 };
 pub use cognito::CognitoConfig;
+pub use integrations::{DEFAULT_EVENT_SOURCE, IntegrationsConfig};
 pub use sign_in::{ChallengeUi, SignInConfig, SignInMode, TriggerConfig};
 
 /// Everything the HTTP API needs to know, validated.
@@ -28,6 +30,7 @@ pub struct Config {
     pub cognito: CognitoConfig,
     pub authsignal: AuthsignalConfig,
     pub api: ApiConfig,
+    pub integrations: IntegrationsConfig,
 }
 
 /// One bad or missing variable.
@@ -87,11 +90,13 @@ impl Config {
         let cognito = CognitoConfig::from_lookup(&lookup, &mut problems);
         let authsignal = AuthsignalConfig::from_lookup(&lookup, &mut problems);
         let api = ApiConfig::from_lookup(&lookup, &mut problems);
+        let integrations = IntegrationsConfig::from_lookup(&lookup, &mut problems);
         let config = match (cognito, authsignal, api) {
             (Some(cognito), Some(authsignal), Some(api)) => Some(Config {
                 cognito,
                 authsignal,
                 api,
+                integrations,
             }),
             _ => None,
         };

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cognito_authsignal::api::{self, Surface};
-use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig, Config};
+use cognito_authsignal::config::{
+    ApiConfig, AuthsignalConfig, CognitoConfig, Config, IntegrationsConfig,
+};
+use cognito_authsignal::integrations::Integrations;
 use cognito_authsignal::local::authsignal::{self as emulator, Emulator};
 use cognito_authsignal::local::cognito::issuer;
 use cognito_authsignal::local::{LocalIssuer, TokenRequest};
@@ -47,16 +50,25 @@ impl Stack {
     }
 
     pub async fn start_with(policy: ApiConfig) -> Stack {
-        Self::build(policy, None).await
+        Self::build(policy, None, Integrations::default()).await
+    }
+
+    /// The stack with these adapters behind the API's ports (replay store, events, revocation).
+    pub async fn with_integrations(integrations: Integrations) -> Stack {
+        Self::build(test_policy(), None, integrations).await
     }
 
     /// The stack with its Authsignal client pointed at `authsignal_url` (a wiremock server),
     /// with a short call budget.
     pub async fn with_authsignal_at(authsignal_url: &str) -> Stack {
-        Self::build(test_policy(), Some(authsignal_url)).await
+        Self::build(test_policy(), Some(authsignal_url), Integrations::default()).await
     }
 
-    async fn build(policy: ApiConfig, authsignal_url: Option<&str>) -> Stack {
+    async fn build(
+        policy: ApiConfig,
+        authsignal_url: Option<&str>,
+        integrations: Integrations,
+    ) -> Stack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let secret = SecretString::from("sk_api_tests".to_owned());
@@ -73,12 +85,16 @@ impl Stack {
             authsignal,
             api: policy,
             cognito,
+            integrations: IntegrationsConfig::default(),
         };
         let issuer = Arc::new(LocalIssuer::new(&config.cognito));
         let app = api::finish(
-            api::routes(server::app_state(&config), Surface::All)
-                .merge(issuer::routes(issuer.clone()))
-                .merge(emulator::routes(emulator)),
+            api::routes(
+                server::base_state(&config).with_integrations(integrations),
+                Surface::All,
+            )
+            .merge(issuer::routes(issuer.clone()))
+            .merge(emulator::routes(emulator)),
             &config.api,
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -87,6 +103,22 @@ impl Stack {
             issuer,
             config,
         }
+    }
+
+    /// Another instance of the API (its own process state) on its own port, sharing this
+    /// stack's Cognito issuer and Authsignal, with `integrations`: what a second warm Lambda is.
+    pub async fn another_instance(&self, integrations: Integrations) -> LocalClient {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let app = api::finish(
+            api::routes(
+                server::base_state(&self.config).with_integrations(integrations),
+                Surface::All,
+            ),
+            &self.config.api,
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        LocalClient::new(&base_url)
     }
 
     /// An access token for `sub`, signed in `signed_in_ago` seconds ago.

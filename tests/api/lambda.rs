@@ -25,7 +25,7 @@ async fn invoke(
     surface: Surface,
     request: lambda_http::Request,
 ) -> (u16, axum::http::HeaderMap, Value) {
-    let router = lambda::router(server::app_state(&stack.config), surface);
+    let router = lambda::router(server::app_state(&stack.config).await, surface);
     let response = router.oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();

@@ -5,11 +5,16 @@ mod clients;
 #[path = "../common/dev.rs"]
 mod dev;
 mod e2e;
+mod events;
 mod helpers;
 mod lambda;
 #[path = "../common/local_client.rs"]
 mod local_client;
+#[path = "../common/moto.rs"]
+mod moto;
 mod openapi;
+mod replay;
+mod revocation;
 mod rules;
 mod token_kinds;
 mod upstream;

@@ -5,3 +5,5 @@ mod helpers;
 mod hostile_tokens;
 mod jwks_cache;
 mod moto;
+#[path = "../common/moto.rs"]
+mod moto_server;

@@ -1,7 +1,6 @@
 //! Real Cognito-shaped tokens from moto's Cognito emulator (`moto_server`, from PyPI), verified
 //! by the `serve` binary through moto's JWKS URL.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -10,64 +9,24 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::helpers::ChildGuard;
+use crate::moto_server;
 
 const REGION: &str = "eu-west-1";
 
-/// `MOTO_SERVER`, or the project venv that `make test` creates.
-fn moto_server_path() -> PathBuf {
-    std::env::var_os("MOTO_SERVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Moto {
-    _process: ChildGuard,
+    _server: moto_server::Moto,
     endpoint: String,
     http: reqwest::Client,
 }
 
 impl Moto {
     async fn start() -> Moto {
-        let path = moto_server_path();
-        assert!(
-            path.exists(),
-            "moto_server not found at {} — run `make test` (it installs moto into .venv) or set MOTO_SERVER",
-            path.display()
-        );
-        let port = free_port();
-        let process = Command::new(&path)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("moto_server starts");
-        let moto = Moto {
-            _process: ChildGuard(process),
-            endpoint: format!("http://127.0.0.1:{port}"),
+        let server = moto_server::Moto::start().await;
+        Moto {
+            endpoint: server.endpoint.clone(),
+            _server: server,
             http: reqwest::Client::new(),
-        };
-        for _ in 0..200 {
-            if moto
-                .http
-                .get(format!("{}/moto-api/", moto.endpoint))
-                .send()
-                .await
-                .is_ok()
-            {
-                return moto;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("moto_server did not start within 10 s");
     }
 
     /// One Cognito Identity Provider call (AWS JSON 1.1). moto reads the region from the

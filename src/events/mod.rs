@@ -1,0 +1,112 @@
+//! Change events: what the service changed, for whoever must react (a security team's
+//! pipeline, a help-desk log, a session revoker). Each change is logged as an audit event and,
+//! when `EVENT_BUS_NAME` is set, put on EventBridge with the same fields; the JSON Schema of
+//! each detail type ships in `events/`.
+//!
+//! The change has already happened at Authsignal when its event is sent, so publishing never
+//! fails a request: a failed put is retried by the SDK, then logged at error level with the
+//! whole event so it can be replayed from the logs.
+
+pub mod eventbridge;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// The kinds of change, with their audit name and EventBridge `DetailType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    EnrollmentTokenIssued,
+    SettingsUrlIssued,
+    AuthenticatorRemoved,
+    AuthenticatorRemovedByAdmin,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 4] = [
+        ChangeKind::EnrollmentTokenIssued,
+        ChangeKind::SettingsUrlIssued,
+        ChangeKind::AuthenticatorRemoved,
+        ChangeKind::AuthenticatorRemovedByAdmin,
+    ];
+
+    /// The `event` field of the audit log line.
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            ChangeKind::EnrollmentTokenIssued => "enrollment_token_issued",
+            ChangeKind::SettingsUrlIssued => "settings_url_issued",
+            ChangeKind::AuthenticatorRemoved => "authenticator_removed",
+            ChangeKind::AuthenticatorRemovedByAdmin => "authenticator_removed_by_admin",
+        }
+    }
+
+    /// EventBridge's `DetailType`.
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            ChangeKind::EnrollmentTokenIssued => "Enrollment Token Issued",
+            ChangeKind::SettingsUrlIssued => "Settings URL Issued",
+            ChangeKind::AuthenticatorRemoved => "Authenticator Removed",
+            ChangeKind::AuthenticatorRemovedByAdmin => "Authenticator Removed By Admin",
+        }
+    }
+
+    /// The schema file in `events/` that describes this kind's detail.
+    pub fn schema_file(self) -> &'static str {
+        match self {
+            ChangeKind::EnrollmentTokenIssued => "enrollment-token-issued.schema.json",
+            ChangeKind::SettingsUrlIssued => "settings-url-issued.schema.json",
+            ChangeKind::AuthenticatorRemoved => "authenticator-removed.schema.json",
+            ChangeKind::AuthenticatorRemovedByAdmin => "authenticator-removed-by-admin.schema.json",
+        }
+    }
+}
+
+/// Who changed what: the audit fields. Never a token, a code, or a full email or phone number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeDetail {
+    /// The caller's `sub`.
+    pub actor: String,
+    /// The `sub` of the user whose authenticators changed (the actor's own on `/v1/me`).
+    pub subject: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_method: Option<String>,
+    pub request_id: String,
+    /// The Cognito sign-in session of the actor's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_jti: Option<String>,
+    pub client_id: String,
+    /// How a recent sign-in was proved: `recent_sign_in` or `step_up`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEvent {
+    pub kind: ChangeKind,
+    pub detail: ChangeDetail,
+}
+
+/// Why an event did not reach the bus.
+#[derive(Debug, thiserror::Error)]
+#[error("change event not published: {0}")]
+pub struct PublishError(pub String);
+
+#[async_trait]
+pub trait ChangePublisher: Send + Sync {
+    async fn publish(&self, event: &ChangeEvent) -> Result<(), PublishError>;
+}
+
+/// Publishes through `publisher` and logs a failure with the whole event; never fails.
+pub async fn publish_or_log(publisher: &dyn ChangePublisher, event: &ChangeEvent) {
+    if let Err(error) = publisher.publish(event).await {
+        let detail = serde_json::to_string(&event.detail).unwrap_or_default();
+        tracing::error!(
+            %error,
+            detail_type = event.kind.detail_type(),
+            detail,
+            "CHANGE EVENT LOST: replay it from this line"
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! Change events on EventBridge (moto, with a rule that forwards the bus to an SQS queue): every
+//! change puts one event whose detail matches its schema in `events/`, nothing is put without
+//! `EVENT_BUS_NAME`, and a bus that rejects the event never fails the change.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use cognito_authsignal::config::IntegrationsConfig;
+use cognito_authsignal::events::ChangeKind;
+use cognito_authsignal::integrations::{AwsClients, Integrations};
+use reqwest::Method;
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::*;
+use crate::moto::{Moto, sdk_config_at};
+
+const BUS: &str = "security-events";
+
+/// A bus whose events with our source land in an SQS queue; returns the queue URL.
+async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) {
+    let sdk = moto.sdk_config().await;
+    let eventbridge = aws_sdk_eventbridge::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    eventbridge
+        .create_event_bus()
+        .name(BUS)
+        .send()
+        .await
+        .unwrap();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("change-events")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    eventbridge
+        .put_rule()
+        .name("to-queue")
+        .event_bus_name(BUS)
+        .event_pattern(json!({ "source": ["cognito-authsignal"] }).to_string())
+        .send()
+        .await
+        .unwrap();
+    eventbridge
+        .put_targets()
+        .rule("to-queue")
+        .event_bus_name(BUS)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    (sqs, queue_url)
+}
+
+/// Every message in the queue after `settle`.
+async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str, settle: Duration) -> Vec<Value> {
+    tokio::time::sleep(settle).await;
+    let mut events = Vec::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = received.messages();
+        if messages.is_empty() {
+            return events;
+        }
+        for message in messages {
+            events.push(serde_json::from_str(message.body().unwrap()).unwrap());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn events_to(bus: &str, clients: &AwsClients) -> Integrations {
+    let config = IntegrationsConfig {
+        event_bus: Some(bus.into()),
+        ..IntegrationsConfig::default()
+    };
+    Integrations::with_clients(&config, "eu-west-1_ApiTests", clients)
+}
+
+/// Every kind of change, once: two enrollments, a settings URL, a removal, an admin removal.
+async fn make_every_change(stack: &Stack, sub: &str) {
+    let fresh = stack.token(sub, &[], 60);
+    let first = stack
+        .enroll_email(&fresh, &format!("{sub}-one@example.com"))
+        .await;
+    stack
+        .enroll_email(&fresh, &format!("{sub}-two@example.com"))
+        .await;
+    stack
+        .enroll_email(&fresh, &format!("{sub}-three@example.com"))
+        .await;
+    let settings = stack
+        .call(
+            Method::POST,
+            "/v1/me/authenticators/settings-url",
+            &fresh,
+            Some(json!({ "redirectUrl": "http://localhost:5173/" })),
+        )
+        .await;
+    assert_eq!(settings.status(), 200);
+    let removed = stack
+        .call(
+            Method::DELETE,
+            &format!("/v1/me/authenticators/{first}"),
+            &fresh,
+            None,
+        )
+        .await;
+    assert_eq!(removed.status(), 204);
+    let admin = stack.token("u-events-admin", &[ADMIN_GROUP], 60);
+    let remaining = stack.list(&fresh).await;
+    let by_admin = stack
+        .call(
+            Method::DELETE,
+            &format!(
+                "/v1/admin/users/{sub}/authenticators/{}",
+                remaining[0]["id"].as_str().unwrap()
+            ),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(by_admin.status(), 204);
+}
+
+fn schema(kind: ChangeKind) -> jsonschema::Validator {
+    let path = format!(
+        "{}/events/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        kind.schema_file()
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_puts_one_event_that_matches_its_schema() {
+    let moto = Moto::start().await;
+    let (sqs, queue_url) = bus_forwarded_to_a_queue(&moto).await;
+    let clients = AwsClients::new(&moto.sdk_config().await);
+    let stack = Stack::with_integrations(events_to(BUS, &clients)).await;
+    make_every_change(&stack, "u-events").await;
+
+    let events = drain(&sqs, &queue_url, Duration::from_millis(200)).await;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for event in &events {
+        assert_eq!(event["source"], "cognito-authsignal", "{event}");
+        let detail_type = event["detail-type"].as_str().unwrap();
+        *counts.entry(detail_type.to_owned()).or_default() += 1;
+        let kind = ChangeKind::ALL
+            .into_iter()
+            .find(|kind| kind.detail_type() == detail_type)
+            .unwrap_or_else(|| panic!("unknown detail type {detail_type}"));
+        let detail = &event["detail"];
+        let validator = schema(kind);
+        let errors: Vec<String> = validator
+            .iter_errors(detail)
+            .map(|error| error.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{detail_type}: {errors:?} in {detail}");
+        assert_eq!(detail["subject"], "u-events");
+        let text = event.to_string();
+        assert!(
+            !text.contains("@example.com"),
+            "no contact in events: {text}"
+        );
+    }
+    let expected = HashMap::from([
+        ("Enrollment Token Issued".to_owned(), 3),
+        ("Settings URL Issued".to_owned(), 1),
+        ("Authenticator Removed".to_owned(), 1),
+        ("Authenticator Removed By Admin".to_owned(), 1),
+    ]);
+    assert_eq!(counts, expected, "{events:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_put_without_a_bus_name() {
+    let moto = Moto::start().await;
+    let (sqs, queue_url) = bus_forwarded_to_a_queue(&moto).await;
+    // The same flow on a stack without EVENT_BUS_NAME, in a process that could reach the bus.
+    let stack = Stack::start().await;
+    make_every_change(&stack, "u-no-bus").await;
+    assert!(
+        drain(&sqs, &queue_url, Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_bus_that_rejects_the_event_never_fails_the_change() {
+    // EventBridge answering 200 with the entry rejected, then a bus that is down.
+    for template in [
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_json(json!({
+                "FailedEntryCount": 1,
+                "Entries": [{ "ErrorCode": "InternalFailure", "ErrorMessage": "try later" }],
+            })),
+        ResponseTemplate::new(503),
+    ] {
+        let bus = MockServer::start().await;
+        Mock::given(any()).respond_with(template).mount(&bus).await;
+        let clients = AwsClients::new(&sdk_config_at(&bus.uri()).await);
+        let stack = Stack::with_integrations(events_to(BUS, &clients)).await;
+        let fresh = stack.token("u-bus-down", &[], 60);
+        stack.enroll_email(&fresh, "down-1@example.com").await;
+        let second = stack.enroll_email(&fresh, "down-2@example.com").await;
+        let response = stack
+            .call(
+                Method::DELETE,
+                &format!("/v1/me/authenticators/{second}"),
+                &fresh,
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 204);
+        assert_eq!(stack.list(&fresh).await.len(), 1);
+        assert!(!bus.received_requests().await.unwrap().is_empty());
+
+        let publisher = events_to(BUS, &clients).changes.unwrap();
+        let event = cognito_authsignal::events::ChangeEvent {
+            kind: ChangeKind::AuthenticatorRemoved,
+            detail: cognito_authsignal::events::ChangeDetail {
+                actor: "u".into(),
+                subject: "u".into(),
+                authenticator_id: Some("a".into()),
+                verification_method: Some("EMAIL_OTP".into()),
+                request_id: "r".into(),
+                origin_jti: None,
+                client_id: "c".into(),
+                proof: None,
+            },
+        };
+        assert!(publisher.publish(&event).await.is_err());
+    }
+}
