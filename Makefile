@@ -2,11 +2,16 @@
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: dev test check deps bench build openapi
+.PHONY: dev dev-aws test check deps bench build openapi
 
-## Run the local stack: token issuer + API on http://127.0.0.1:3000 (no configuration needed).
+## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration).
 dev:
 	cargo run -- dev --port $(or $(PORT),3000)
+
+## The same, with the AWS integrations (replay table, event bus, session revocation) on a local
+## moto_server that dev starts itself (moto is installed into .venv first).
+dev-aws: $(VENV)/.installed
+	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run -- dev --aws-local --port $(or $(PORT),3000)
 
 ## Run every check and test, installing what the tests need first.
 test: deps check

@@ -15,10 +15,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the local stack (token issuer + API) on one loopback port, no configuration needed.
+    /// Run the local stack (user pool, Authsignal emulator, API) on one loopback port, no
+    /// configuration needed.
     Dev {
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        /// Also run the AWS integrations (replay table, event bus, session revocation) against
+        /// a moto_server started for the purpose (MOTO_SERVER, .venv/bin/moto_server or PATH).
+        #[arg(long)]
+        aws_local: bool,
     },
     /// Run the API configured from the environment (COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS, ...).
     Serve {
@@ -36,9 +41,9 @@ async fn main() -> ExitCode {
             println!("{}", cognito_authsignal::api::openapi_json());
             Ok(())
         }
-        Command::Dev { port } => {
+        Command::Dev { port, aws_local } => {
             telemetry::init(LogFormat::Pretty);
-            server::dev(port).await
+            cognito_authsignal::local::dev::run(port, aws_local).await
         }
         Command::Serve { addr } => {
             telemetry::init(LogFormat::Json);

@@ -3,7 +3,9 @@
 //! Authsignal emulator.
 
 pub mod authsignal;
+pub mod aws;
 pub mod cognito;
+pub mod dev;
 pub mod keys;
 
 pub use cognito::issuer::{LocalIssuer, TokenRequest};

@@ -2,35 +2,53 @@
 #![allow(dead_code)] // Each test binary uses a different part of it.
 
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// A `dev` process (killed on drop), its base URL, the printed token and the whole banner.
+/// A `dev` process (killed on drop), its base URL, the printed token, the whole banner and
+/// what it logs.
 pub struct DevServer {
     _child: Child,
     pub base_url: String,
     pub token: String,
     pub banner: String,
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl DevServer {
     /// Starts `dev --port 0` with `env` set on top of a clean Cognito/Authsignal environment.
     pub async fn start(env: &[(&str, &str)]) -> DevServer {
+        Self::start_with(&[], env).await
+    }
+
+    /// The same with extra `dev` arguments.
+    pub async fn start_with(args: &[&str], env: &[(&str, &str)]) -> DevServer {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
         command
             .args(["dev", "--port", "0"])
+            .args(args)
             .env_remove("COGNITO_USER_POOL_ID")
             .env_remove("COGNITO_CLIENT_IDS")
             .env_remove("AUTHSIGNAL_SECRET_KEY")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         for (name, value) in env {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("the dev binary starts");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let mut log_lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+        let collected = logs.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = log_lines.next_line().await {
+                collected.lock().unwrap().push(line);
+            }
+        });
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
         let mut printed: Vec<String> = Vec::new();
         // The banner ends with the ready-to-paste curl for /v1/me.
@@ -54,6 +72,26 @@ impl DevServer {
             token: find("TOKEN="),
             banner: printed.join("\n"),
             _child: child,
+            logs,
         }
+    }
+
+    /// Waits up to `timeout` for a log line containing every one of `parts`.
+    pub async fn wait_for_log(&self, parts: &[&str], timeout: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            let found = self
+                .logs
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|line| parts.iter().all(|part| line.contains(part)))
+                .cloned();
+            if found.is_some() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
     }
 }

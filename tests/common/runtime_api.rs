@@ -17,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// An event from `tests/triggers/fixtures/lambda/`, shaped as the AWS service sends it.
@@ -66,6 +67,8 @@ pub struct RuntimeApi {
     pending: Mutex<VecDeque<(String, Value)>>,
     outcomes: Mutex<HashMap<String, Outcome>>,
     init_errors: Mutex<Vec<Value>>,
+    /// What the function wrote to stderr (its logs), line by line.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl RuntimeApi {
@@ -80,6 +83,7 @@ impl RuntimeApi {
             pending: Mutex::new(events.into()),
             outcomes: Mutex::default(),
             init_errors: Mutex::default(),
+            logs: Arc::default(),
         });
         let routes = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -103,7 +107,7 @@ impl RuntimeApi {
     /// variables, `env` and `RUST_LOG=warn` (logs go to stderr). Killed on drop.
     pub fn spawn(&self, exe: &str, function_name: &str, env: &[(&str, &str)]) -> Child {
         let _ = self.function_name.set(function_name.to_owned());
-        Command::new(exe)
+        let mut child = Command::new(exe)
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", self.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
@@ -112,9 +116,24 @@ impl RuntimeApi {
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|error| panic!("{exe} starts: {error}"))
+            .unwrap_or_else(|error| panic!("{exe} starts: {error}"));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let logs = self.logs.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                logs.lock().unwrap().push(line);
+            }
+        });
+        child
+    }
+
+    /// The function's log lines so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
     }
 
     /// Waits (up to [`OUTCOME_TIMEOUT`]) until `count` invocations have an outcome, and returns

@@ -3,6 +3,7 @@
 //! local CUSTOM_AUTH endpoint driven by boto3 and Amplify.
 
 mod amplify;
+mod aws_local;
 mod challenge;
 mod clients;
 mod define_table;

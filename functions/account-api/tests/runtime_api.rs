@@ -1,6 +1,7 @@
 //! Black box: the built `account-api` binary, driven through a local Lambda Runtime API (the
 //! HTTP protocol Lambda speaks to custom runtimes), answers an API Gateway v2 event with 200
-//! for a valid token and 401 without one. Cognito's JWKS and Authsignal are the local stack.
+//! for a valid token and 401 without one, and warns at start that the step-up replay table is
+//! not configured. Cognito's JWKS and Authsignal are the local stack.
 
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
@@ -91,5 +92,13 @@ async fn the_built_function_answers_api_gateway_events_through_the_runtime_api()
     assert_eq!(
         refused["headers"]["content-type"],
         "application/problem+json"
+    );
+    // Without REPLAY_TABLE_NAME, the function says at start that step-up replay protection
+    // holds per warm instance only.
+    let logs = runtime.logs();
+    assert!(
+        logs.iter()
+            .any(|line| line.contains("WARN") && line.contains("REPLAY_TABLE_NAME is unset")),
+        "{logs:#?}"
     );
 }

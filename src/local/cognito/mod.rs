@@ -6,7 +6,8 @@
 //!
 //! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
 //! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
-//! `GetTokensFromRefreshToken` and `RevokeToken`. Like a new Cognito pool it runs with
+//! `GetTokensFromRefreshToken`, `RevokeToken` and `AdminUserGlobalSignOut` (what session revocation
+//! calls). Like a new Cognito pool it runs with
 //! `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
 //! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
 //! pool does.
@@ -128,6 +129,7 @@ impl LocalCognito {
             "RespondToAuthChallenge" => self.respond_to_auth_challenge(body).await,
             "GetTokensFromRefreshToken" => self.get_tokens_from_refresh_token(body),
             "RevokeToken" => self.revoke_token(body),
+            "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(body),
             other => Err(CognitoError::unknown_operation(other)),
         }
     }

@@ -83,6 +83,20 @@ impl Pool {
         self.users.get(&username.to_lowercase())
     }
 
+    /// A user by username (ignoring case) or by `sub`, as Cognito's admin operations accept.
+    pub fn user_by_name_or_sub(&self, name: &str) -> Option<&LocalUser> {
+        self.user(name)
+            .or_else(|| self.users.values().find(|user| user.sub == name))
+    }
+
+    /// Revokes every refresh token of `username` (global sign-out).
+    pub fn revoke_all_refresh_tokens(&mut self, username: &str) -> usize {
+        let before = self.refresh_tokens.len();
+        self.refresh_tokens
+            .retain(|_, grant| !grant.username.eq_ignore_ascii_case(username));
+        before - self.refresh_tokens.len()
+    }
+
     pub fn add(&mut self, user: LocalUser) -> Result<(), CognitoError> {
         let key = user.username.to_lowercase();
         if self.users.contains_key(&key) {

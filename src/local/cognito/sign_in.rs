@@ -179,6 +179,28 @@ impl LocalCognito {
         Ok(json!({}))
     }
 
+    /// `AdminUserGlobalSignOut`: every refresh token of the user stops working. The user may be
+    /// named by username or `sub`. (Signed by the caller's AWS credentials in Cognito; the local
+    /// pool does not check signatures.)
+    pub(super) fn admin_user_global_sign_out(&self, body: &Value) -> Result<Value, CognitoError> {
+        let pool_id = required(body, "UserPoolId")?;
+        if pool_id != self.user_pool_id {
+            return Err(CognitoError::resource_not_found(format!(
+                "User pool {pool_id} does not exist."
+            )));
+        }
+        let name = required(body, "Username")?;
+        let mut state = self.state();
+        let username = state
+            .pool
+            .user_by_name_or_sub(name)
+            .map(|user| user.username.clone())
+            .ok_or_else(CognitoError::user_not_found)?;
+        let revoked = state.pool.revoke_all_refresh_tokens(&username);
+        tracing::info!(revoked, "local user signed out everywhere");
+        Ok(json!({}))
+    }
+
     /// Asks Define what comes next and does it: another challenge (through Create, or the SRP
     /// step), tokens, or the end of the sign-in.
     async fn advance(

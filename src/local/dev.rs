@@ -1,0 +1,263 @@
+//! `cognito-authsignal dev`: the whole service on one loopback port with no configuration and
+//! no network: the API, a Cognito user pool (sign-up, custom-auth sign-in with the triggers,
+//! token issuer), the Authsignal emulator, and on request the AWS integrations on moto.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::net::TcpListener;
+
+use super::authsignal::{self as emulator, Emulator};
+use super::aws::{self, LocalAws};
+use super::cognito::{self as local_cognito, LocalCognito};
+use super::{LocalIssuer, TokenRequest};
+use crate::api::{self, Surface};
+use crate::config::{self, Config, ConfigError, TriggerConfig};
+use crate::server::{ServerError, base_state, prefetch_in_background, shutdown_signal};
+use crate::triggers::SignInChallenge;
+
+/// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
+pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
+pub const DEV_CLIENT_ID: &str = "localdevclient";
+/// `dev`'s defaults for a front end on Vite's default port.
+pub const DEV_REDIRECT_ALLOWLIST: &str = "http://localhost:5173/";
+pub const DEV_CORS_ORIGINS: &str = "http://localhost:5173";
+
+/// `cognito-authsignal dev`: issuer + user pool + Authsignal emulator + API on one loopback
+/// port, then a ready-to-use token and a curl line per route. The emulator's secret is printed:
+/// it is a local, throw-away value. With `aws_local`, the AWS integrations run on a
+/// `moto_server` started here (see `local::aws`).
+pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let (secret_key, secret_origin) = match std::env::var("AUTHSIGNAL_SECRET_KEY") {
+        Ok(secret) if !secret.trim().is_empty() => (
+            SecretString::from(secret.trim().to_owned()),
+            "from AUTHSIGNAL_SECRET_KEY",
+        ),
+        _ => (emulator::generate_secret_key(), "generated"),
+    };
+    let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
+    let lookup = dev_lookup(&base_url, &emulator.api_url(), &secret_key);
+    let config = Config::from_lookup(&lookup)?;
+    let triggers = TriggerConfig::from_lookup(&lookup)?;
+    let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
+    let issuer = Arc::new(LocalIssuer::new(&config.cognito));
+    // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP.
+    let cognito = Arc::new(
+        LocalCognito::new(
+            &config.cognito,
+            issuer.clone(),
+            triggers.sign_in.clone(),
+            SignInChallenge::from_config(&triggers),
+        )
+        .with_prevent_user_existence_errors(prevent_user_existence_errors),
+    );
+    // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
+    // clients: the production path. AWS is reached only with --aws-local, and then only moto.
+    let local_aws = if aws_local {
+        Some(LocalAws::start(&config.cognito.region).await?)
+    } else {
+        None
+    };
+    let state = base_state(&config);
+    let state = match &local_aws {
+        Some(aws) => state.with_integrations(aws.integrations(
+            &config.cognito.user_pool_id,
+            &LocalCognito::endpoint_url(&base_url),
+        )),
+        None => state,
+    };
+    let verifier = state.verifier.clone();
+    let app = api::finish(
+        api::routes(state, Surface::All)
+            .merge(local_cognito::issuer::routes(issuer.clone()))
+            .merge(local_cognito::routes(cognito.clone()))
+            .merge(emulator::routes(emulator.clone())),
+        &config.api,
+    );
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    prefetch_in_background(verifier);
+
+    let demo = TokenRequest {
+        username: Some("dev-user".into()),
+        ..TokenRequest::default()
+    };
+    let token = issuer
+        .mint(&demo)
+        .map(|t| t.access_token)
+        .unwrap_or_default();
+    Banner {
+        base_url: &base_url,
+        config: &config,
+        user_pool: &cognito,
+        emulator: &emulator,
+        secret: (&secret_key, secret_origin),
+        local_aws: local_aws.as_ref(),
+        token: &token,
+    }
+    .print();
+    if let Some(aws) = &local_aws {
+        aws.print_events();
+    }
+    server.await.map_err(std::io::Error::other)??;
+    Ok(())
+}
+
+/// What `dev` prints when it is ready.
+struct Banner<'a> {
+    base_url: &'a str,
+    config: &'a Config,
+    user_pool: &'a LocalCognito,
+    emulator: &'a Emulator,
+    /// The emulator's secret and where it came from.
+    secret: (&'a SecretString, &'a str),
+    local_aws: Option<&'a LocalAws>,
+    token: &'a str,
+}
+
+impl Banner<'_> {
+    fn print(&self) {
+        let Banner {
+            base_url,
+            config,
+            user_pool,
+            emulator,
+            secret: (secret_key, secret_origin),
+            local_aws,
+            token,
+        } = *self;
+        let cognito = &config.cognito;
+        let sign_in = user_pool.sign_in_policy();
+        let allowlist: Vec<&str> = config
+            .api
+            .settings_redirect_allowlist
+            .iter()
+            .map(url::Url::as_str)
+            .collect();
+        println!("listening on {base_url}");
+        println!();
+        println!("cognito-authsignal dev: local stack, nothing leaves this machine");
+        println!("  API                {base_url}/v1/...  (OpenAPI: {base_url}/openapi.json)");
+        println!("  Cognito issuer     {}", cognito.issuers[0]);
+        println!("  JWKS               {}", cognito.jwks_url);
+        println!("  mint tokens        POST {base_url}/local/cognito/token");
+        println!(
+            "  Cognito user pool  {}  (SignUp, InitiateAuth CUSTOM_AUTH, RespondToAuthChallenge)",
+            LocalCognito::endpoint_url(base_url)
+        );
+        println!(
+            "  sign-in            SIGN_IN_MODE={}  CHALLENGE_UI={}  MAX_CHALLENGE_ATTEMPTS={}",
+            sign_in.mode.as_str(),
+            sign_in.challenge_ui.as_str(),
+            sign_in.max_challenge_attempts
+        );
+        println!(
+            "  unknown users      PREVENT_USER_EXISTENCE_ERRORS={}",
+            user_pool.prevents_user_existence_errors()
+        );
+        println!(
+            "  user pool / client {} / {}",
+            cognito.user_pool_id,
+            cognito.client_ids.join(",")
+        );
+        println!("  Authsignal API     {} (emulator)", emulator.api_url());
+        println!(
+            "  Authsignal secret  {} ({secret_origin})",
+            secret_key.expose_secret()
+        );
+        println!("  OTP outbox         {base_url}/local/authsignal/outbox");
+        match local_aws {
+            Some(aws) => println!(
+                "  AWS (moto)         {}: replay table {}, event bus {} (events printed below), sessions revoked on removal",
+                aws.endpoint,
+                aws::REPLAY_TABLE,
+                aws::EVENT_BUS
+            ),
+            None => println!(
+                "  AWS integrations   off (`dev --aws-local` runs them on a local moto_server)"
+            ),
+        }
+        println!("  admin group        {}", config.api.admin_group);
+        println!("  redirect allowlist {}", allowlist.join(","));
+        println!();
+        println!("An access token for `dev-user` (valid 1 hour):");
+        println!("TOKEN={token}");
+        println!();
+        println!(
+            "Try (an admin token: add \"groups\":[\"{}\"] when minting):",
+            config.api.admin_group
+        );
+        let auth = "-H \"Authorization: Bearer $TOKEN\"";
+        let json = "-H 'Content-Type: application/json'";
+        println!("curl -s {auth} {base_url}/v1/me/authenticators");
+        println!(
+            "curl -s -X POST {auth} {json} -d '{{\"email\":\"me@example.com\"}}' {base_url}/v1/me/authenticators/enrollment-token"
+        );
+        println!(
+            "curl -s -X POST {auth} {json} -d '{{\"redirectUrl\":\"{}\"}}' {base_url}/v1/me/authenticators/settings-url",
+            allowlist.first().copied().unwrap_or(DEV_REDIRECT_ALLOWLIST)
+        );
+        println!(
+            "curl -s -X POST {auth} {json} -d '{{\"operation\":\"removeAuthenticator\"}}' {base_url}/v1/me/step-up"
+        );
+        println!("curl -s -X DELETE {auth} {base_url}/v1/me/authenticators/AUTHENTICATOR_ID");
+        println!("curl -s {auth} {base_url}/v1/admin/users/USER_ID/authenticators");
+        println!(
+            "curl -s -X DELETE {auth} {base_url}/v1/admin/users/USER_ID/authenticators/AUTHENTICATOR_ID"
+        );
+        println!(
+            "curl -s -X POST {base_url}/local/cognito/token {json} -d '{{\"username\":\"alice\",\"groups\":[\"{}\"]}}'",
+            config.api.admin_group
+        );
+        println!("curl -s {auth} {base_url}/v1/me");
+    }
+}
+
+/// The `dev` configuration, read like `serve`'s and the triggers' (`from_lookup`): environment
+/// values where set, local defaults otherwise; the JWKS, the issuers and Authsignal always point
+/// at the embedded stack.
+fn dev_lookup(
+    base_url: &str,
+    authsignal_url: &str,
+    secret_key: &SecretString,
+) -> impl Fn(&str) -> Option<String> + use<> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let pool_id = env("COGNITO_USER_POOL_ID").unwrap_or_else(|| DEV_USER_POOL_ID.to_owned());
+    let jwks_url = LocalIssuer::jwks_url(base_url, &pool_id);
+    let authsignal_url = authsignal_url.to_owned();
+    let secret_key = secret_key.clone();
+    move |name| match name {
+        "COGNITO_USER_POOL_ID" => Some(pool_id.clone()),
+        "COGNITO_JWKS_URL" => Some(jwks_url.clone()),
+        // The local issuer signs with the pool's default issuer.
+        "COGNITO_ISSUERS" => None,
+        "AUTHSIGNAL_API_URL" => Some(authsignal_url.clone()),
+        "AUTHSIGNAL_SECRET_KEY" => Some(secret_key.expose_secret().to_owned()),
+        // Nothing leaves the machine: real AWS is never configured from the environment here.
+        "REPLAY_TABLE_NAME" | "EVENT_BUS_NAME" | "REVOKE_SESSIONS_ON_REMOVAL" => None,
+        _ => env(name).or_else(|| match name {
+            "COGNITO_CLIENT_IDS" => Some(DEV_CLIENT_ID.to_owned()),
+            "SETTINGS_REDIRECT_ALLOWLIST" => Some(DEV_REDIRECT_ALLOWLIST.to_owned()),
+            "CORS_ALLOWED_ORIGINS" => Some(DEV_CORS_ORIGINS.to_owned()),
+            _ => None,
+        }),
+    }
+}
+
+/// `PREVENT_USER_EXISTENCE_ERRORS` for the local pool: `true` (default) or `false` (`LEGACY`).
+fn prevent_user_existence_errors(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<bool, ConfigError> {
+    const NAME: &str = "PREVENT_USER_EXISTENCE_ERRORS";
+    let mut problems = Vec::new();
+    let enabled = config::boolean(lookup(NAME), true)
+        .map_err(|message| config::report(&mut problems, NAME, message))
+        .ok();
+    config::finish(enabled, problems)
+}
