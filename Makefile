@@ -39,10 +39,12 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 openapi:
 	cargo run --quiet -- openapi > openapi/openapi.json
 
-## Benchmarks: token verification (criterion) and a load run of GET /v1/me/authenticators.
+## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators, and
+## serve's start-up time and memory.
 bench:
 	cargo bench --bench verify
 	cargo bench --bench load
+	cargo bench --bench startup
 
 build:
 	cargo build --release --locked
