@@ -1,20 +1,23 @@
 # The verbs are the same everywhere: dev, test, check, bench, build.
 VENV := .venv
+INFRA_VENV := .venv-infra
+SAM_VENV := .venv-sam
+LAMBDA_VENV := .venv-lambda
 PYTHON ?= python3
 
-.PHONY: dev dev-aws test check deps bench build openapi
+.PHONY: dev dev-aws test check infra deps bench build lambda smoke openapi
 
 ## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration).
 dev:
-	cargo run -- dev --port $(or $(PORT),3000)
+	cargo run --bin cognito-authsignal -- dev --port $(or $(PORT),3000)
 
 ## The same, with the AWS integrations (replay table, event bus, session revocation) on a local
 ## moto_server that dev starts itself (moto is installed into .venv first).
 dev-aws: $(VENV)/.installed
-	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run -- dev --aws-local --port $(or $(PORT),3000)
+	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run --bin cognito-authsignal -- dev --aws-local --port $(or $(PORT),3000)
 
 ## Run every check and test, installing what the tests need first.
-test: deps check
+test: deps check infra
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
 
 ## Formatting and lints.
@@ -22,13 +25,36 @@ check:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-## Test tools: moto from PyPI into a git-ignored venv, Authsignal's SDKs from npm (pinned by
-## tests/node/package-lock.json). Each is re-installed when its pin file changes.
-deps: $(VENV)/.installed tests/node/node_modules/.installed
+## infra/template.yaml, offline: cfn-lint on the SAM source, SAM-translated and linted again
+## (with the route, authorizer and least-privilege checks and their own tests), checkov on both,
+## and `sam validate --lint`.
+infra: $(INFRA_VENV)/.installed $(SAM_VENV)/.installed
+	mkdir -p target/infra
+	$(INFRA_VENV)/bin/cfn-lint infra/template.yaml
+	$(INFRA_VENV)/bin/python infra/check_template.py infra/template.yaml openapi/openapi.json target/infra/template.cfn.json
+	cd infra && ../$(INFRA_VENV)/bin/python -B -m unittest -q test_check_template
+	$(INFRA_VENV)/bin/cfn-lint target/infra/template.cfn.json
+	$(INFRA_VENV)/bin/checkov -f infra/template.yaml -f target/infra/template.cfn.json --framework cloudformation --skip-download --compact --quiet
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint -t infra/template.yaml --region eu-west-1
+
+## Test tools: moto and the infra validators from PyPI into git-ignored venvs, Authsignal's SDKs
+## and Amplify from npm (pinned by tests/node/package-lock.json). Each is re-installed when its
+## pin file changes.
+deps: $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed tests/node/node_modules/.installed
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+$(INFRA_VENV)/.installed: infra/requirements.txt
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	touch $@
+
+$(SAM_VENV)/.installed: infra/requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
 	touch $@
 
 tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
@@ -37,7 +63,7 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 
 ## Regenerate openapi/openapi.json from the code (a test fails when it drifts).
 openapi:
-	cargo run --quiet -- openapi > openapi/openapi.json
+	cargo run --quiet --bin cognito-authsignal -- openapi > openapi/openapi.json
 
 ## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators, and
 ## serve's start-up time and memory.
@@ -48,3 +74,20 @@ bench:
 
 build:
 	cargo build --release --locked
+
+## The six Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
+## with cargo-lambda and zig from PyPI; then checks architecture, size and glibc.
+lambda: $(LAMBDA_VENV)/.installed
+	PATH=$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH cargo lambda build --release --arm64 --locked \
+		-p account-api -p admin-api -p define-auth-challenge -p create-auth-challenge \
+		-p verify-auth-challenge-response -p pre-sign-up
+	infra/check_lambda_binaries.sh target/lambda
+
+$(LAMBDA_VENV)/.installed: infra/requirements-lambda.txt
+	$(PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-lambda.txt
+	touch $@
+
+## Smoke test of a deployed stack (skipped unless API_URL is set): make smoke API_URL=... TOKEN=...
+smoke:
+	infra/smoke.sh

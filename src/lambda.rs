@@ -1,6 +1,7 @@
 //! AWS Lambda entry points for the HTTP API (API Gateway HTTP API, payload v2). Each function
-//! in `functions/` calls [`run_http`] with its share of the routes; config, the JWKS cache and
-//! the Authsignal client are built once, before the invocation loop, and live while warm.
+//! in `functions/` calls [`run_http`] with its share of the routes; config (with the Authsignal
+//! secret from Secrets Manager), the JWKS cache and the Authsignal client are built once, before
+//! the invocation loop, and live while warm.
 
 use axum::Router;
 use axum::extract::Request;
@@ -9,6 +10,7 @@ use lambda_http::request::RequestContext;
 
 use crate::api::{self, AppState, Surface};
 use crate::config::Config;
+use crate::secrets;
 use crate::server;
 use crate::telemetry::{self, LogFormat};
 
@@ -17,8 +19,11 @@ pub use lambda_http::Error;
 /// Runs the `surface` routes as a Lambda function until the runtime stops it.
 pub async fn run_http(surface: Surface) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    let config =
-        Config::from_env().inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
+    let environment = secrets::environment()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "the Authsignal secret is unavailable"))?;
+    let config = Config::from_lookup(environment)
+        .inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
     if config.integrations.replay_table.is_none() {
         tracing::warn!(
             "REPLAY_TABLE_NAME is unset: step-up tokens are remembered per warm instance only, \

@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod local;
 pub mod replay;
 pub mod revocation;
+pub mod secrets;
 pub mod server;
 pub mod telemetry;
 pub mod triggers;

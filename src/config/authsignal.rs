@@ -54,7 +54,9 @@ impl AuthsignalConfig {
         if secret_key.is_none() {
             problem(
                 "AUTHSIGNAL_SECRET_KEY",
-                "is required (the Server API secret key)".into(),
+                "is required (the Server API secret key; on Lambda, set AUTHSIGNAL_SECRET_ARN to \
+                 read it from Secrets Manager instead)"
+                    .into(),
             );
         }
         let mut millis = |variable: &'static str, default: Duration, range| {

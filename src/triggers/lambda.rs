@@ -13,6 +13,7 @@ use super::{
     TriggerError, VerifyAuthChallengeEvent,
 };
 use crate::config::{SignInConfig, TriggerConfig};
+use crate::secrets;
 use crate::telemetry::{self, LogFormat};
 
 pub use lambda_runtime::Error;
@@ -79,13 +80,16 @@ pub async fn run_define_auth_challenge() -> Result<(), Error> {
 /// `functions/create-auth-challenge`.
 pub async fn run_create_auth_challenge() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    lambda_runtime::run(create_auth_challenge_service(challenge_from_env()?)).await
+    lambda_runtime::run(create_auth_challenge_service(challenge_from_env().await?)).await
 }
 
 /// `functions/verify-auth-challenge-response`.
 pub async fn run_verify_auth_challenge_response() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    lambda_runtime::run(verify_auth_challenge_response_service(challenge_from_env()?)).await
+    lambda_runtime::run(verify_auth_challenge_response_service(
+        challenge_from_env().await?,
+    ))
+    .await
 }
 
 /// `functions/pre-sign-up`.
@@ -94,8 +98,12 @@ pub async fn run_pre_sign_up() -> Result<(), Error> {
     lambda_runtime::run(pre_sign_up_service()).await
 }
 
-fn challenge_from_env() -> Result<SignInChallenge, Error> {
-    let config = TriggerConfig::from_env().inspect_err(bad_configuration)?;
+/// The configuration, with the Authsignal secret read from Secrets Manager at cold start.
+async fn challenge_from_env() -> Result<SignInChallenge, Error> {
+    let environment = secrets::environment()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "the Authsignal secret is unavailable"))?;
+    let config = TriggerConfig::from_lookup(environment).inspect_err(bad_configuration)?;
     Ok(SignInChallenge::from_config(&config))
 }
 

@@ -1,0 +1,156 @@
+"""Offline checks of infra/template.yaml that cfn-lint cannot make.
+
+1. Transforms the SAM template with aws-sam-translator (local CodeUris replaced by placeholder
+   S3 URIs, as `sam package` would) and writes the CloudFormation result, so cfn-lint and
+   checkov can check what CloudFormation will actually receive (the SAM source pass misses some
+   Lambda checks).
+2. Checks that the HTTP API's routes are exactly the method + path pairs of
+   openapi/openapi.json, and that every one of them requires the Cognito JWT authorizer.
+3. Checks each function's least privilege: the actions its role may perform.
+
+Usage: python infra/check_template.py infra/template.yaml openapi/openapi.json OUT.json
+Exits non-zero with one line per problem.
+"""
+
+import json
+import os
+import sys
+
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+from samtranslator.yaml_helper import yaml_parse
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+# What each function's role may do, beyond writing its own logs.
+EXPECTED_ACTIONS = {
+    "AccountApiFunction": {"secretsmanager:GetSecretValue", "dynamodb:PutItem",
+                           "events:PutEvents", "cognito-idp:AdminUserGlobalSignOut"},
+    "AdminApiFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
+                         "cognito-idp:AdminUserGlobalSignOut"},
+    "CreateAuthChallengeFunction": {"secretsmanager:GetSecretValue"},
+    "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue"},
+    "DefineAuthChallengeFunction": set(),
+    "PreSignUpFunction": set(),
+}
+
+PARAMETERS = {
+    "AuthsignalSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal-AbCdEf",
+    # Every optional feature on, so every conditional statement is checked.
+    "EventBusName": "security-events",
+    "RevokeSessionsOnRemoval": "true",
+}
+
+
+class PlaceholderS3:
+    """What `sam package` leaves in place of a local CodeUri."""
+
+    def __init__(self, template):
+        for name, resource in template.get("Resources", {}).items():
+            properties = resource.get("Properties", {})
+            code_uri = properties.get("CodeUri")
+            if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+                properties["CodeUri"] = f"s3://placeholder-bucket/{name}.zip"
+
+
+def translate(template):
+    PlaceholderS3(template)
+    # Pseudo parameters need a region; no AWS call is made.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    translator = Translator(managed_policy_map={}, sam_parser=Parser())
+    try:
+        return translator.translate(template, parameter_values=dict(PARAMETERS))
+    except InvalidDocumentException as error:
+        sys.exit("\n".join(f"translation: {cause.message}" for cause in error.causes))
+
+
+def openapi_routes(document):
+    return {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def template_routes(cloudformation, problems):
+    apis = [r for r in cloudformation["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    if len(apis) != 1:
+        problems.append(f"expected one HTTP API, found {len(apis)}")
+        return set()
+    body = apis[0]["Properties"]["Body"]
+    schemes = body.get("components", {}).get("securitySchemes", {})
+    jwt = [name for name, scheme in schemes.items() if scheme.get("type") == "oauth2"
+           and scheme.get("x-amazon-apigateway-authorizer", {}).get("type") == "jwt"]
+    if jwt != ["CognitoJwt"]:
+        problems.append(f"expected the CognitoJwt JWT authorizer, found {jwt}")
+    routes = set()
+    for path, item in body["paths"].items():
+        for method, operation in item.items():
+            if method == "x-amazon-apigateway-any-method" or method not in HTTP_METHODS:
+                continue
+            routes.add((method.upper(), path))
+            if operation.get("security") != [{"CognitoJwt": []}]:
+                problems.append(f"{method.upper()} {path} is not behind the CognitoJwt authorizer")
+    return routes
+
+
+def role_actions(cloudformation, function):
+    role_name = cloudformation["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = cloudformation["Resources"][role_name]["Properties"]
+    managed = role.get("ManagedPolicyArns", [])
+    actions = set()
+    for policy in role.get("Policies", []):
+        if "Fn::If" in policy:
+            # A conditional policy (`!If [Condition, policy, AWS::NoValue]`): check the policy.
+            policy = policy["Fn::If"][1]
+        for statement in policy["PolicyDocument"]["Statement"]:
+            action = statement["Action"]
+            actions.update([action] if isinstance(action, str) else action)
+    return actions, managed
+
+
+def check(template, openapi):
+    """The translated template and the problems found in it."""
+    cloudformation = translate(template)
+    problems = []
+    documented = openapi_routes(openapi)
+    deployed = template_routes(cloudformation, problems)
+    for method, path in sorted(documented - deployed):
+        problems.append(f"{method} {path} is in the OpenAPI document but not in the template")
+    for method, path in sorted(deployed - documented):
+        problems.append(f"{method} {path} is in the template but not in the OpenAPI document")
+    for function, expected in EXPECTED_ACTIONS.items():
+        actions, managed = role_actions(cloudformation, function)
+        if actions != expected:
+            problems.append(f"{function} may {sorted(actions)}, expected {sorted(expected)}")
+        extra = [arn for arn in managed if "AWSLambdaBasicExecutionRole" not in str(arn)]
+        if extra:
+            problems.append(f"{function} has managed policies beyond basic execution: {extra}")
+    return cloudformation, problems, len(deployed)
+
+
+def load(template_path, openapi_path):
+    with open(template_path) as f:
+        template = yaml_parse(f.read())
+    with open(openapi_path) as f:
+        openapi = json.load(f)
+    return template, openapi
+
+
+def main():
+    template_path, openapi_path, out_path = sys.argv[1:4]
+    cloudformation, problems, routes = check(*load(template_path, openapi_path))
+    with open(out_path, "w") as f:
+        json.dump(cloudformation, f, indent=2)
+    for problem in problems:
+        print(problem)
+    if problems:
+        sys.exit(1)
+    print(f"{template_path}: {routes} routes match {openapi_path}, all behind CognitoJwt; "
+          f"{len(EXPECTED_ACTIONS)} function roles least-privilege")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The template checks fail when they should: each test breaks a copy of the real template in
+one way and expects exactly that problem. Run by `make test` (stdlib unittest)."""
+
+import copy
+import os
+import unittest
+
+from check_template import check, load
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATE, OPENAPI = load(os.path.join(HERE, "template.yaml"),
+                         os.path.join(HERE, "..", "openapi", "openapi.json"))
+
+
+def problems_of(change):
+    template = copy.deepcopy(TEMPLATE)
+    change(template["Resources"])
+    return check(template, OPENAPI)[1]
+
+
+class TemplateChecks(unittest.TestCase):
+    def test_the_real_template_passes(self):
+        self.assertEqual(problems_of(lambda resources: None), [])
+
+    def test_a_route_missing_from_the_template_is_found(self):
+        def drop(resources):
+            del resources["AccountApiFunction"]["Properties"]["Events"]["StartStepUp"]
+        self.assertEqual(problems_of(drop),
+                         ["POST /v1/me/step-up is in the OpenAPI document but not in the template"])
+
+    def test_an_undocumented_route_is_found(self):
+        def rename(resources):
+            events = resources["AdminApiFunction"]["Properties"]["Events"]
+            events["ListUserAuthenticators"]["Properties"]["Path"] = "/v1/admin/users"
+        problems = problems_of(rename)
+        self.assertIn("GET /v1/admin/users is in the template but not in the OpenAPI document",
+                      problems)
+
+    def test_a_route_without_the_authorizer_is_found(self):
+        def open_route(resources):
+            event = resources["AccountApiFunction"]["Properties"]["Events"]["GetMe"]
+            event["Properties"]["Auth"] = {"Authorizer": "NONE"}
+        self.assertEqual(problems_of(open_route),
+                         ["GET /v1/me is not behind the CognitoJwt authorizer"])
+
+    def test_an_extra_permission_is_found(self):
+        def widen(resources):
+            resources["PreSignUpFunction"]["Properties"]["Policies"] = [
+                {"Statement": [{"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "*"}]}]
+        problems = problems_of(widen)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("PreSignUpFunction may ['dynamodb:Scan']", problems[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
