@@ -27,6 +27,21 @@ pub enum SecretError {
     NoKeyInJson { secret_id: String },
 }
 
+/// A secret as it may be printed: its kind prefix and its last four characters (`sk_…abcd`),
+/// enough to tell two keys apart, never enough to use one. Short values show nothing.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 12 {
+        return "…".to_owned();
+    }
+    let prefix = match secret.find('_') {
+        Some(end) if end <= 8 => &secret[..=end],
+        _ => "",
+    };
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
 /// The key stored in `secret_id`.
 pub async fn fetch(client: &Client, secret_id: &str) -> Result<SecretString, SecretError> {
     let output = client
@@ -94,6 +109,14 @@ mod tests {
         parse("arn:secret", &SecretString::from(value.to_owned()))
             .map(|key| key.expose_secret().to_owned())
             .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn masked_secrets_show_their_kind_and_last_four_characters_only() {
+        assert_eq!(mask("sk_live_0123456789abcdef"), "sk_…cdef");
+        assert_eq!(mask("longsecretwithoutprefix"), "…efix");
+        assert_eq!(mask("short_key"), "…");
+        assert_eq!(mask(""), "…");
     }
 
     #[test]

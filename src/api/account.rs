@@ -274,6 +274,14 @@ pub async fn delete_authenticator(
     ApiPath(authenticator_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let authenticator_id = AuthenticatorId::parse(&authenticator_id)?;
+    // A stale session learns nothing about the user's authenticators before it re-authenticates.
+    let proof = require_recent_sign_in(
+        &state,
+        &user,
+        &headers,
+        StepUpOperation::RemoveAuthenticator,
+    )
+    .await?;
     let records = state.authsignal.get_authenticators(&user.user_id).await?;
     let Some(target) = records
         .iter()
@@ -285,13 +293,6 @@ pub async fn delete_authenticator(
         return Err(ApiError::LastAuthenticator);
     }
     let method = target.verification_method.to_string();
-    let proof = require_recent_sign_in(
-        &state,
-        &user,
-        &headers,
-        StepUpOperation::RemoveAuthenticator,
-    )
-    .await?;
     remove(&state, &user.user_id, &authenticator_id).await?;
     let removed = Some((authenticator_id.as_str(), method.as_str()));
     audit::record(

@@ -14,6 +14,7 @@ use super::cognito::{self as local_cognito, LocalCognito};
 use super::{LocalIssuer, TokenRequest};
 use crate::api::{self, Surface};
 use crate::config::{self, Config, ConfigError, TriggerConfig};
+use crate::secrets;
 use crate::server::{ServerError, base_state, prefetch_in_background, shutdown_signal};
 use crate::triggers::SignInChallenge;
 
@@ -25,18 +26,25 @@ pub const DEV_REDIRECT_ALLOWLIST: &str = "http://localhost:5173/";
 pub const DEV_CORS_ORIGINS: &str = "http://localhost:5173";
 
 /// `cognito-authsignal dev`: issuer + user pool + Authsignal emulator + API on one loopback
-/// port, then a ready-to-use token and a curl line per route. The emulator's secret is printed:
-/// it is a local, throw-away value. With `aws_local`, the AWS integrations run on a
+/// port, then a ready-to-use token and a curl line per route. The emulator's generated secret is
+/// printed (a local, throw-away value); one taken from the environment is masked. With `aws_local`, the AWS integrations run on a
 /// `moto_server` started here (see `local::aws`).
 pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
-    let (secret_key, secret_origin) = match std::env::var("AUTHSIGNAL_SECRET_KEY") {
-        Ok(secret) if !secret.trim().is_empty() => (
-            SecretString::from(secret.trim().to_owned()),
-            "from AUTHSIGNAL_SECRET_KEY",
-        ),
-        _ => (emulator::generate_secret_key(), "generated"),
+    // A key from the environment may be someone's real key: the banner shows it masked. The
+    // generated one is a throw-away local value, shown in full so it can be pasted.
+    let (secret_key, shown_secret) = match std::env::var("AUTHSIGNAL_SECRET_KEY") {
+        Ok(secret) if !secret.trim().is_empty() => {
+            let secret = secret.trim().to_owned();
+            let shown = format!("{} (from AUTHSIGNAL_SECRET_KEY)", secrets::mask(&secret));
+            (SecretString::from(secret), shown)
+        }
+        _ => {
+            let secret = emulator::generate_secret_key();
+            let shown = format!("{} (generated)", secret.expose_secret());
+            (secret, shown)
+        }
     };
     let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
     let lookup = dev_lookup(&base_url, &emulator.api_url(), &secret_key);
@@ -97,7 +105,7 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
         config: &config,
         user_pool: &cognito,
         emulator: &emulator,
-        secret: (&secret_key, secret_origin),
+        secret: &shown_secret,
         local_aws: local_aws.as_ref(),
         token: &token,
     }
@@ -115,8 +123,8 @@ struct Banner<'a> {
     config: &'a Config,
     user_pool: &'a LocalCognito,
     emulator: &'a Emulator,
-    /// The emulator's secret and where it came from.
-    secret: (&'a SecretString, &'a str),
+    /// The emulator's secret as it may be shown, and where it came from.
+    secret: &'a str,
     local_aws: Option<&'a LocalAws>,
     token: &'a str,
 }
@@ -128,7 +136,7 @@ impl Banner<'_> {
             config,
             user_pool,
             emulator,
-            secret: (secret_key, secret_origin),
+            secret,
             local_aws,
             token,
         } = *self;
@@ -167,10 +175,7 @@ impl Banner<'_> {
             cognito.client_ids.join(",")
         );
         println!("  Authsignal API     {} (emulator)", emulator.api_url());
-        println!(
-            "  Authsignal secret  {} ({secret_origin})",
-            secret_key.expose_secret()
-        );
+        println!("  Authsignal secret  {secret}");
         println!("  OTP outbox         {base_url}/local/authsignal/outbox");
         match local_aws {
             Some(aws) => println!(

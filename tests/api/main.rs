@@ -1,6 +1,6 @@
 //! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to end.
 
-mod audit;
+mod check_order;
 mod clients;
 #[path = "../common/dev.rs"]
 mod dev;

@@ -43,6 +43,35 @@ async fn dev_prints_a_token_that_the_api_accepts() {
 }
 
 #[tokio::test]
+async fn dev_shows_its_generated_secret_and_masks_one_from_the_environment() {
+    let generated = dev::DevServer::start(&[]).await;
+    let line = generated
+        .banner
+        .lines()
+        .find(|line| line.contains("Authsignal secret"))
+        .unwrap();
+    assert!(
+        line.contains("local_sk_") && line.ends_with("(generated)"),
+        "{line}"
+    );
+
+    let real_looking = "sk_live_9f8e7d6c5b4a39281706";
+    let from_env = dev::DevServer::start(&[("AUTHSIGNAL_SECRET_KEY", real_looking)]).await;
+    assert!(
+        !from_env.banner.contains(real_looking),
+        "{}",
+        from_env.banner
+    );
+    assert!(
+        from_env
+            .banner
+            .contains("Authsignal secret  sk_…1706 (from AUTHSIGNAL_SECRET_KEY)"),
+        "{}",
+        from_env.banner
+    );
+}
+
+#[tokio::test]
 async fn dev_mints_cognito_shaped_tokens_on_request() {
     let (_dev, base_url, _) = spawn_dev().await;
     let http = reqwest::Client::new();
