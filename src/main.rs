@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use cognito_authsignal::config::ServerConfig;
 use cognito_authsignal::telemetry::{self, LogFormat};
 use cognito_authsignal::{Config, server};
 
@@ -47,9 +48,10 @@ async fn main() -> ExitCode {
         }
         Command::Serve { addr } => {
             telemetry::init(LogFormat::Json);
-            match Config::from_env() {
-                Ok(config) => server::serve(addr, config).await,
-                Err(error) => Err(error.into()),
+            let env = |name: &str| std::env::var(name).ok();
+            match (Config::from_env(), ServerConfig::from_lookup(&env)) {
+                (Ok(config), Ok(limits)) => server::serve(addr, config, limits).await,
+                (Err(error), _) | (_, Err(error)) => Err(error.into()),
             }
         }
     };

@@ -3,13 +3,22 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
 use tokio::net::TcpListener;
 
+use crate::api::problem::ApiError;
 use crate::api::{self, AppState};
 use crate::auth::{self, CognitoVerifier};
 use crate::authsignal::AuthsignalClient;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ServerConfig};
 use crate::http_client;
 use crate::integrations::Integrations;
 
@@ -40,17 +49,95 @@ pub fn base_state(config: &Config) -> AppState {
 }
 
 /// `cognito-authsignal serve`: the API alone, configured only from the environment.
-pub async fn serve(addr: SocketAddr, config: Config) -> Result<(), ServerError> {
+pub async fn serve(
+    addr: SocketAddr,
+    config: Config,
+    limits: ServerConfig,
+) -> Result<(), ServerError> {
     let state = app_state(&config).await;
     let listener = TcpListener::bind(addr).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("listening on {base_url}");
     prefetch_in_background(state.verifier.clone());
     let app = api::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve_connections(listener, app, &limits, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown`, with the limits a server facing clients
+/// directly needs: a deadline for each request's headers (which also closes idle keep-alive
+/// connections), a cap on concurrent connections (the rest wait in the listen queue), a cap on
+/// header size (431 problem+json; a hard stop at four times that, answered by hyper itself),
+/// and a bounded drain of in-flight requests on shutdown.
+pub async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: &ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        limits.max_header_bytes,
+        limit_header_bytes,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes * 4)
+        .max_buf_size((limits.max_header_bytes * 4).max(64 * 1024));
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // Errors here are the client's doing (timeouts, resets, bad requests).
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    match tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await {
+        Ok(()) => tracing::info!("all connections drained"),
+        Err(_) => tracing::warn!(
+            drain = ?limits.drain_timeout,
+            "in-flight requests still running at the end of the drain time"
+        ),
+    }
+    Ok(())
+}
+
+/// 431 problem+json for request headers larger than the limit (name, value and separators).
+async fn limit_header_bytes(
+    axum::extract::State(max_bytes): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if size > max_bytes {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    next.run(request).await
 }
 
 pub(crate) fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {

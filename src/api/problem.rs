@@ -73,6 +73,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -103,6 +105,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) | ApiError::InvalidRedirectUrl => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -127,6 +130,7 @@ impl ApiError {
             ApiError::InvalidRedirectUrl => "invalid_redirect_url",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::HeadersTooLarge => "request_header_fields_too_large",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JwksUnavailable => "jwks_unavailable",
             ApiError::ReplayStoreUnavailable => "replay_store_unavailable",
@@ -148,6 +152,7 @@ impl ApiError {
             ApiError::InvalidRedirectUrl => "Redirect URL not allowed",
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::HeadersTooLarge => "Request header fields too large",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::JwksUnavailable => "Token verification unavailable",
             ApiError::ReplayStoreUnavailable => "Step-up check unavailable",
@@ -186,6 +191,7 @@ impl ApiError {
                 "Send the body as JSON with `Content-Type: application/json`.".into()
             }
             ApiError::PayloadTooLarge => "The request body is too large.".into(),
+            ApiError::HeadersTooLarge => "The request headers are too large.".into(),
             ApiError::RouteNotFound => "No route matches this path.".into(),
             ApiError::MethodNotAllowed => "This route does not support this HTTP method.".into(),
             ApiError::JwksUnavailable => {

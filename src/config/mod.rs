@@ -10,6 +10,7 @@ mod api;
 mod authsignal;
 mod cognito;
 mod integrations;
+mod server;
 mod sign_in;
 
 use std::fmt;
@@ -22,6 +23,7 @@ pub use authsignal::{
 };
 pub use cognito::CognitoConfig;
 pub use integrations::{DEFAULT_EVENT_SOURCE, IntegrationsConfig};
+pub use server::ServerConfig;
 pub use sign_in::{ChallengeUi, SignInConfig, SignInMode, TriggerConfig};
 
 /// Everything the HTTP API needs to know, validated.

@@ -13,9 +13,11 @@ use super::aws::{self, LocalAws};
 use super::cognito::{self as local_cognito, LocalCognito};
 use super::{LocalIssuer, TokenRequest};
 use crate::api::{self, Surface};
-use crate::config::{self, Config, ConfigError, TriggerConfig};
+use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
 use crate::secrets;
-use crate::server::{ServerError, base_state, prefetch_in_background, shutdown_signal};
+use crate::server::{
+    ServerError, base_state, prefetch_in_background, serve_connections, shutdown_signal,
+};
 use crate::triggers::SignInChallenge;
 
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
@@ -85,11 +87,11 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
             .merge(emulator::routes(emulator.clone())),
         &config.api,
     );
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-    });
+    let limits = ServerConfig::from_lookup(&lookup)?;
+    let server =
+        tokio::spawn(
+            async move { serve_connections(listener, app, &limits, shutdown_signal()).await },
+        );
     prefetch_in_background(verifier);
 
     let demo = TokenRequest {

@@ -9,8 +9,7 @@ use wiremock::MockServer;
 use crate::helpers::*;
 use crate::moto::spawn_serve;
 
-#[path = "../common/dev.rs"]
-mod dev;
+use crate::dev;
 
 /// Starts `dev --port 0`; returns the process, its base URL and the printed token.
 async fn spawn_dev() -> (dev::DevServer, String, String) {

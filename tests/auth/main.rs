@@ -1,6 +1,9 @@
 //! Integration tests for token verification: hostile tokens, the JWKS cache, moto, the CLI.
 
 mod cli;
+mod connections;
+#[path = "../common/dev.rs"]
+mod dev;
 mod helpers;
 mod hostile_tokens;
 mod jwks_cache;
