@@ -71,6 +71,7 @@ bench:
 	cargo bench --bench verify
 	cargo bench --bench load
 	cargo bench --bench startup
+	cargo bench --bench soak
 
 build:
 	cargo build --release --locked
