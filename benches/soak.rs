@@ -157,7 +157,7 @@ async fn serve(dev_url: &str) -> (Child, String) {
 async fn main() {
     let seconds = setting("SOAK_SECONDS", 60);
     let connections = setting("SOAK_CONNECTIONS", 200) as usize;
-    let (_dev, dev_url) = start(
+    let (mut dev, dev_url) = start(
         &["dev", "--port", "0"],
         &[
             ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
@@ -222,7 +222,12 @@ async fn main() {
     let outcome = running.await.unwrap();
     let elapsed = started.elapsed();
     sampler.await.unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Clients are gone; the server's descriptors should return to the baseline.
+    let settle = Instant::now();
+    while open_fds(pid) > fds_start && settle.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let settled_in = settle.elapsed();
     let (rss_end, fds_end) = (status_kib(pid, "VmRSS:"), open_fds(pid));
     let samples = samples.lock().unwrap().clone();
     let peak = samples.iter().copied().max().unwrap_or(0);
@@ -245,7 +250,10 @@ async fn main() {
     println!(
         "  RSS start/peak/end    {rss_start} / {peak} / {rss_end} KiB; after warm-up between {low} and {high} KiB"
     );
-    println!("  open fds              {fds_start} before, {fds_end} after");
+    println!(
+        "  open fds              {fds_start} before, {fds_end} after ({:.1} s after the clients left)",
+        settled_in.as_secs_f64()
+    );
     server.kill().await.unwrap();
 
     // 2. Graceful shutdown under load.
@@ -282,6 +290,7 @@ async fn main() {
         drain.as_secs_f64() * 1e3,
         exit.code()
     );
+    dev.kill().await.unwrap();
     // A benchmark, not a test: but an unclean shutdown is reported as a failure of the run.
     if !exit.success() || outcome.unanswered_before_cutoff > 0 {
         eprintln!("shutdown was not clean");

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -75,10 +76,16 @@ pub async fn serve_connections(
     limits: &ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        limits.max_header_bytes,
-        limit_header_bytes,
-    ));
+    let draining = Arc::new(AtomicBool::new(false));
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            limits.max_header_bytes,
+            limit_header_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            draining.clone(),
+            close_when_draining,
+        ));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
@@ -112,7 +119,13 @@ pub async fn serve_connections(
             drop(permit);
         });
     }
+    // Shutting down: no new connections. For a moment, keep answering on the open ones with
+    // `Connection: close`, so a client that already sent its next request on an idle
+    // keep-alive connection gets its answer instead of a closed socket; then close what is
+    // idle and let in-flight requests finish.
     drop(listener);
+    draining.store(true, Ordering::Relaxed);
+    tokio::time::sleep(DRAIN_LINGER.min(limits.drain_timeout)).await;
     match tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await {
         Ok(()) => tracing::info!("all connections drained"),
         Err(_) => tracing::warn!(
@@ -121,6 +134,26 @@ pub async fn serve_connections(
         ),
     }
     Ok(())
+}
+
+/// How long, at shutdown, open connections keep being answered (with `Connection: close`)
+/// before idle ones are closed.
+const DRAIN_LINGER: Duration = Duration::from_millis(500);
+
+/// Once shutdown has begun, every response closes its connection.
+async fn close_when_draining(
+    axum::extract::State(draining): axum::extract::State<Arc<AtomicBool>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    if draining.load(Ordering::Relaxed) {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// 431 problem+json for request headers larger than the limit (name, value and separators).

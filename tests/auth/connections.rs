@@ -151,3 +151,67 @@ async fn oversized_headers_and_bodies_are_refused_and_the_client_is_told() {
         "{too_large}"
     );
 }
+
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {
+    use crate::helpers::{CLIENT_ID, JWKS_PATH, POOL_ID, serve_jwks, valid_claims};
+    use wiremock::matchers::path_regex;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let key = cognito_authsignal::local::keys::SigningKey::generate("shutdown-key");
+    let jwks = MockServer::start().await;
+    serve_jwks(&jwks, key.jwks()).await;
+    // Authsignal takes 1.5 s to list authenticators: the request is in flight at SIGTERM.
+    let authsignal = MockServer::start().await;
+    Mock::given(path_regex("/authenticators$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(1_500))
+                .set_body_json(serde_json::json!([])),
+        )
+        .mount(&authsignal)
+        .await;
+    let (mut server, base_url) = spawn_serve(&[
+        ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
+        ("COGNITO_CLIENT_IDS", CLIENT_ID.to_owned()),
+        ("COGNITO_JWKS_URL", format!("{}{JWKS_PATH}", jwks.uri())),
+        ("AUTHSIGNAL_API_URL", format!("{}/v1", authsignal.uri())),
+        ("AUTHSIGNAL_SECRET_KEY", "sk_shutdown".to_owned()),
+        ("SERVER_DRAIN_SECONDS", "5".to_owned()),
+    ])
+    .await;
+    let token = key.sign_jwt(&valid_claims());
+    let in_flight = tokio::spawn({
+        let url = format!("{base_url}/v1/me/authenticators");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let pid = server.0.id().unwrap();
+    let signalled = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+
+    let answered = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
+    assert_eq!(answered.status(), 200);
+    let exit = tokio::time::timeout(Duration::from_secs(5), server.0.wait())
+        .await
+        .expect("serve exits within the drain time")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(5));
+    assert!(
+        TcpStream::connect(address(&base_url)).await.is_err(),
+        "no new connections after shutdown"
+    );
+}
