@@ -6,42 +6,19 @@
 //! Prints throughput, p50/p99 latency, `serve`'s peak RSS and how many upstream connections it
 //! opened. Everything stays on 127.0.0.1; the run is bounded by the request count.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, Command};
+
+mod common;
+use common::start;
 
 const REQUESTS: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const SECRET: &str = "sk_load_bench";
-
-/// Starts the binary and returns it with the URL from its first stdout line.
-async fn start(args: &[&str], env: &[(&str, String)]) -> (Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
-    command
-        .args(args)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap_or_default();
-    let url = first
-        .strip_prefix("listening on ")
-        .expect("a listening line")
-        .to_owned();
-    // Keep draining stdout so the process never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, url)
-}
 
 /// A TCP relay to `target` that counts the connections made through it.
 async fn counting_relay(target: String) -> (String, Arc<AtomicUsize>) {

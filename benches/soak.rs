@@ -8,14 +8,15 @@
 //! 2. Graceful shutdown: the same load, SIGTERM after 3 s. Reports requests sent before the
 //!    signal that got no answer (must be 0), the time from signal to exit and the exit code.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
+
+mod common;
+use common::start;
 
 const SECRET: &str = "sk_soak_bench";
 
@@ -24,27 +25,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-async fn start(args: &[&str], env: &[(&str, String)]) -> (Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
-    command
-        .args(args)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap_or_default();
-    let url = first
-        .strip_prefix("listening on ")
-        .expect("a listening line")
-        .to_owned();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, url)
 }
 
 fn status_kib(pid: u32, field: &str) -> u64 {

@@ -116,17 +116,3 @@ impl Integrations {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn nothing_configured_builds_no_aws_client() {
-        // No region, no credentials, no endpoint: building clients would need them.
-        let integrations =
-            Integrations::from_config(&IntegrationsConfig::default(), "eu-west-1_Pool").await;
-        assert!(integrations.changes.is_none());
-        assert!(integrations.revoker.is_none());
-    }
-}

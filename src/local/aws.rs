@@ -81,7 +81,12 @@ impl LocalAws {
             .endpoint_url(&endpoint)
             .load()
             .await;
-        let queue_url = create_resources(&sdk).await.map_err(LocalAwsError::Setup)?;
+        create_replay_table(&aws_sdk_dynamodb::Client::new(&sdk), REPLAY_TABLE)
+            .await
+            .map_err(LocalAwsError::Setup)?;
+        let queue_url = forward_events_to_queue(&sdk, EVENT_BUS, EVENT_QUEUE)
+            .await
+            .map_err(LocalAwsError::Setup)?;
         Ok(LocalAws {
             _process: process,
             endpoint,
@@ -163,9 +168,11 @@ async fn wait_until_listening(port: u16, endpoint: &str) -> Result<(), LocalAwsE
     Err(LocalAwsError::NotReady(endpoint.to_owned()))
 }
 
-/// The table, the bus, the queue and the rule between them; returns the queue URL.
-async fn create_resources(sdk: &SdkConfig) -> Result<String, String> {
-    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+/// The replay table as the SAM template creates it: on demand, keyed by digest, TTL on expiry.
+pub async fn create_replay_table(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<(), String> {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -174,7 +181,7 @@ async fn create_resources(sdk: &SdkConfig) -> Result<String, String> {
     };
     dynamodb
         .create_table()
-        .table_name(REPLAY_TABLE)
+        .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute(KEY_ATTRIBUTE).map_err(describe)?)
         .key_schema(
@@ -189,7 +196,7 @@ async fn create_resources(sdk: &SdkConfig) -> Result<String, String> {
         .map_err(describe)?;
     dynamodb
         .update_time_to_live()
-        .table_name(REPLAY_TABLE)
+        .table_name(table)
         .time_to_live_specification(
             TimeToLiveSpecification::builder()
                 .attribute_name(EXPIRY_ATTRIBUTE)
@@ -200,18 +207,26 @@ async fn create_resources(sdk: &SdkConfig) -> Result<String, String> {
         .send()
         .await
         .map_err(describe)?;
+    Ok(())
+}
 
+/// A bus with a rule that forwards our change events to a new SQS queue; returns the queue URL.
+pub async fn forward_events_to_queue(
+    sdk: &SdkConfig,
+    bus: &str,
+    queue: &str,
+) -> Result<String, String> {
     let eventbridge = aws_sdk_eventbridge::Client::new(sdk);
     let sqs = aws_sdk_sqs::Client::new(sdk);
     eventbridge
         .create_event_bus()
-        .name(EVENT_BUS)
+        .name(bus)
         .send()
         .await
         .map_err(describe)?;
     let queue_url = sqs
         .create_queue()
-        .queue_name(EVENT_QUEUE)
+        .queue_name(queue)
         .send()
         .await
         .map_err(describe)?
@@ -229,16 +244,16 @@ async fn create_resources(sdk: &SdkConfig) -> Result<String, String> {
         .unwrap_or_default();
     eventbridge
         .put_rule()
-        .name("to-local-queue")
-        .event_bus_name(EVENT_BUS)
+        .name("to-queue")
+        .event_bus_name(bus)
         .event_pattern(json!({ "source": [DEFAULT_EVENT_SOURCE] }).to_string())
         .send()
         .await
         .map_err(describe)?;
     eventbridge
         .put_targets()
-        .rule("to-local-queue")
-        .event_bus_name(EVENT_BUS)
+        .rule("to-queue")
+        .event_bus_name(bus)
         .targets(
             aws_sdk_eventbridge::types::Target::builder()
                 .id("queue")

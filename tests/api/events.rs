@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::events::ChangeKind;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
+use cognito_authsignal::local::aws::forward_events_to_queue;
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -19,58 +19,14 @@ use crate::moto::{Moto, sdk_config_at};
 
 const BUS: &str = "security-events";
 
-/// A bus whose events with our source land in an SQS queue; returns the queue URL.
+/// A bus whose events with our source land in an SQS queue (the same wiring `dev --aws-local`
+/// uses); returns the queue URL.
 async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) {
     let sdk = moto.sdk_config().await;
-    let eventbridge = aws_sdk_eventbridge::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    eventbridge
-        .create_event_bus()
-        .name(BUS)
-        .send()
+    let queue_url = forward_events_to_queue(&sdk, BUS, "change-events")
         .await
         .unwrap();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("change-events")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
-    eventbridge
-        .put_rule()
-        .name("to-queue")
-        .event_bus_name(BUS)
-        .event_pattern(json!({ "source": ["cognito-authsignal"] }).to_string())
-        .send()
-        .await
-        .unwrap();
-    eventbridge
-        .put_targets()
-        .rule("to-queue")
-        .event_bus_name(BUS)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(queue_arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    (sqs, queue_url)
+    (aws_sdk_sqs::Client::new(&sdk), queue_url)
 }
 
 /// Every message in the queue after `settle`.

@@ -4,12 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
 use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
+use cognito_authsignal::local::aws::create_replay_table;
 use cognito_authsignal::replay::dynamodb::{DynamoDbReplayStore, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::replay::{MemoryReplayStore, ReplayStore, TokenDigest};
 use reqwest::Method;
@@ -19,42 +16,9 @@ use crate::moto::{Moto, free_port, sdk_config_at};
 
 const TABLE: &str = "step-up-replay";
 
-/// The table as the infrastructure creates it: on demand, keyed by digest, TTL on expiry.
+/// The table as the infrastructure creates it (the same code `dev --aws-local` uses).
 async fn create_table(client: &aws_sdk_dynamodb::Client) {
-    client
-        .create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(KEY_ATTRIBUTE)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name(KEY_ATTRIBUTE)
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    client
-        .update_time_to_live()
-        .table_name(TABLE)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name(EXPIRY_ATTRIBUTE)
-                .enabled(true)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_replay_table(client, TABLE).await.unwrap();
 }
 
 /// What every replay store must do.
