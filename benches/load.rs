@@ -2,9 +2,18 @@
 //!
 //! Runs the release `serve` binary with the local stack as its upstreams (a `dev` process
 //! provides the Cognito JWKS and the Authsignal emulator), routes `serve`'s Authsignal traffic
-//! through a counting TCP relay, then sends a fixed number of requests at a fixed concurrency.
-//! Prints throughput, p50/p99 latency, `serve`'s peak RSS and how many upstream connections it
-//! opened. Everything stays on 127.0.0.1; the run is bounded by the request count.
+//! through a counting TCP relay, then sends a fixed number of requests at a fixed concurrency,
+//! all with one access token: once as configured by default (the token is verified once, then
+//! answered from the verified-token cache) and once with the cache off
+//! (`VERIFIED_TOKEN_CACHE_SIZE=0`: every request pays the full RS256 verification, as when
+//! every request brings a new token).
+//! Prints throughput, p50/p99 latency, the CPU each request cost `serve` and the upstream
+//! (`dev`), `serve`'s peak RSS and how many upstream connections it opened. Everything stays on
+//! 127.0.0.1; the run is bounded by the request count (`LOAD_REQUESTS`, default 30,000).
+//!
+//! CPU is read from `/proc/<pid>/stat` (utime + stime, all threads) before and after the run.
+//! On a machine with two or more cores `serve` is pinned to core 0 and `dev` plus this load
+//! generator to core 1 (`taskset`), so `serve` never competes with its load for a core.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,8 +25,10 @@ use tokio::net::{TcpListener, TcpStream};
 mod common;
 use common::start;
 
-const REQUESTS: usize = 10_000;
+const DEFAULT_REQUESTS: usize = 30_000;
 const CONCURRENCY: usize = 32;
+/// `/proc/<pid>/stat` counts CPU time in clock ticks of USER_HZ, which Linux fixes at 100.
+const TICKS_PER_SECOND: f64 = 100.0;
 const SECRET: &str = "sk_load_bench";
 
 /// A TCP relay to `target` that counts the connections made through it.
@@ -48,40 +59,45 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU seconds (user + system, all threads) that `pid` has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
+    // Fields after the parenthesised command name (which may itself contain spaces):
+    // state is field 3, utime field 14, stime field 15.
+    let after_name = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields[index - 3].parse::<u64>().expect("a tick count");
+    (ticks(14) + ticks(15)) as f64 / TICKS_PER_SECOND
+}
+
+/// Pins `pid` (every thread) to `core` when the machine has a core to spare for the load.
+fn pin(pid: u32, core: usize) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores >= 2
+        && std::process::Command::new("taskset")
+            // All threads (-a) of the running process (-p), to the listed core (-c).
+            .args(["-a", "-c", "-p", &core.to_string(), &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]
 async fn main() {
+    let requests: usize = std::env::var("LOAD_REQUESTS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(DEFAULT_REQUESTS);
     // Upstreams: the local stack.
-    let (_dev, dev_url) = start(
+    let (dev, dev_url) = start(
         &["dev", "--port", "0"],
         &[("AUTHSIGNAL_SECRET_KEY", SECRET.into())],
     )
     .await;
-    let dev_address = dev_url.trim_start_matches("http://").to_owned();
-    let (relay, upstream_connections) = counting_relay(dev_address).await;
-
-    let (serve, serve_url) = start(
-        &["serve", "--addr", "127.0.0.1:0"],
-        &[
-            ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
-            ("COGNITO_CLIENT_IDS", "localdevclient".into()),
-            (
-                "COGNITO_JWKS_URL",
-                format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
-            ),
-            (
-                "AUTHSIGNAL_API_URL",
-                format!("http://{relay}/local/authsignal/v1"),
-            ),
-            ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
-        ],
-    )
-    .await;
-    let serve_pid = serve.id().expect("serve is running");
-
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
@@ -108,57 +124,128 @@ async fn main() {
     .error_for_status()
     .unwrap();
 
-    let url = format!("{serve_url}/v1/me/authenticators");
-    let warm = http.get(&url).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(warm.status(), 200, "warm-up request");
+    let upstream = Upstream {
+        dev_pid: dev.id().expect("dev is running"),
+        dev_url,
+        token,
+        http,
+        requests,
+    };
+    upstream.run("verified-token cache on (default)", &[]).await;
+    upstream
+        .run(
+            "verified-token cache off",
+            &[("VERIFIED_TOKEN_CACHE_SIZE", "0".into())],
+        )
+        .await;
+}
 
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (http, url, token, next) = (http.clone(), url.clone(), token.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while next.fetch_add(1, Ordering::SeqCst) < REQUESTS {
-                    let sent = Instant::now();
-                    let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                    assert_eq!(response.status(), 200);
-                    response.bytes().await.unwrap();
-                    latencies.push(sent.elapsed());
-                }
-                latencies
+struct Upstream {
+    dev_pid: u32,
+    dev_url: String,
+    token: String,
+    http: reqwest::Client,
+    requests: usize,
+}
+
+impl Upstream {
+    /// Starts `serve` with `extra_env`, loads it and prints what it cost.
+    async fn run(&self, label: &str, extra_env: &[(&str, String)]) {
+        let (requests, dev_pid, dev_url) = (self.requests, self.dev_pid, &self.dev_url);
+        let dev_address = dev_url.trim_start_matches("http://").to_owned();
+        let (relay, upstream_connections) = counting_relay(dev_address).await;
+        let mut env = vec![
+            ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
+            ("COGNITO_CLIENT_IDS", "localdevclient".into()),
+            (
+                "COGNITO_JWKS_URL",
+                format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
+            ),
+            (
+                "AUTHSIGNAL_API_URL",
+                format!("http://{relay}/local/authsignal/v1"),
+            ),
+            ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
+        ];
+        env.extend(extra_env.iter().cloned());
+        let (serve, serve_url) = start(&["serve", "--addr", "127.0.0.1:0"], &env).await;
+        let serve_pid = serve.id().expect("serve is running");
+        let pinned = pin(serve_pid, 0) && pin(dev_pid, 1) && pin(std::process::id(), 1);
+
+        let url = format!("{serve_url}/v1/me/authenticators");
+        let warm = self.http.get(&url).bearer_auth(&self.token).send().await;
+        assert_eq!(warm.unwrap().status(), 200, "warm-up request");
+
+        let next = Arc::new(AtomicUsize::new(0));
+        let (serve_cpu_before, dev_cpu_before) = (cpu_seconds(serve_pid), cpu_seconds(dev_pid));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                let (http, url) = (self.http.clone(), url.clone());
+                let (token, next) = (self.token.clone(), next.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    while next.fetch_add(1, Ordering::SeqCst) < requests {
+                        let sent = Instant::now();
+                        let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                        assert_eq!(response.status(), 200);
+                        response.bytes().await.unwrap();
+                        latencies.push(sent.elapsed());
+                    }
+                    latencies
+                })
             })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(REQUESTS);
-    for worker in workers {
-        latencies.extend(worker.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
+            .collect();
+        let mut latencies = Vec::with_capacity(requests);
+        for worker in workers {
+            latencies.extend(worker.await.unwrap());
+        }
+        let elapsed = started.elapsed();
+        let serve_cpu = cpu_seconds(serve_pid) - serve_cpu_before;
+        let dev_cpu = cpu_seconds(dev_pid) - dev_cpu_before;
+        latencies.sort();
+        let per_request = |cpu: f64| {
+            format!(
+                "{:.1} µs per request, {:.0} requests per CPU-second, {:.0} % of a core",
+                cpu / requests as f64 * 1e6,
+                requests as f64 / cpu,
+                cpu / elapsed.as_secs_f64() * 1e2
+            )
+        };
 
-    println!(
-        "GET /v1/me/authenticators: {REQUESTS} requests, concurrency {CONCURRENCY}, serve (release) -> counting relay -> Authsignal emulator"
-    );
-    println!(
-        "  throughput            {:.0} req/s",
-        REQUESTS as f64 / elapsed.as_secs_f64()
-    );
-    println!(
-        "  latency p50           {:.2} ms",
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3
-    );
-    println!(
-        "  latency p99           {:.2} ms",
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3
-    );
-    println!(
-        "  serve peak RSS        {} KiB",
-        peak_rss_kib(serve_pid).map_or("?".into(), |k| k.to_string())
-    );
-    println!(
-        "  upstream connections  {} (for {} requests incl. warm-up)",
-        upstream_connections.load(Ordering::SeqCst),
-        REQUESTS + 1
-    );
+        println!(
+            "GET /v1/me/authenticators, {label}: {requests} requests, concurrency {CONCURRENCY}, serve (release) -> counting relay -> Authsignal emulator"
+        );
+        println!(
+            "  cores                 {}",
+            if pinned {
+                "serve on core 0; dev and the load generator on core 1"
+            } else {
+                "not pinned"
+            }
+        );
+        println!(
+            "  throughput            {:.0} req/s",
+            requests as f64 / elapsed.as_secs_f64()
+        );
+        println!(
+            "  latency p50           {:.2} ms",
+            percentile(&latencies, 0.50).as_secs_f64() * 1e3
+        );
+        println!(
+            "  latency p99           {:.2} ms",
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3
+        );
+        println!("  serve CPU             {}", per_request(serve_cpu));
+        println!("  upstream (dev) CPU    {}", per_request(dev_cpu));
+        println!(
+            "  serve peak RSS        {} KiB",
+            peak_rss_kib(serve_pid).map_or("?".into(), |k| k.to_string())
+        );
+        println!(
+            "  upstream connections  {} (for {} requests incl. warm-up)",
+            upstream_connections.load(Ordering::SeqCst),
+            requests + 1
+        );
+    }
 }

@@ -5,8 +5,17 @@
 //! signature → only then the claims (types, `exp`, `nbf`, `iat`, `iss`, `token_use`,
 //! `client_id`, `sub`). Each failed check is its own [`TokenRejection`] variant carrying what
 //! was expected and found, for the logs; callers only ever learn "invalid token".
+//!
+//! A token that passed every check is remembered by the SHA-256 of the whole token, so that
+//! its next request skips the RSA verification (most of the CPU a request costs). A hit still
+//! checks `exp` (with the same leeway and the same error), so a cached token is refused from
+//! the second it expires; every other check depends only on the token's bytes and the
+//! configuration, which a hit shares with the verification it stands for. The cache is bounded
+//! (`VERIFIED_TOKEN_CACHE_SIZE`) and keeps only tokens that verified.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::digest;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -126,6 +135,17 @@ pub struct CognitoVerifier {
     client_ids: Vec<String>,
     leeway: Duration,
     jwks: JwksCache,
+    verified: Option<quick_cache::sync::Cache<TokenDigest, VerifiedToken>>,
+}
+
+/// SHA-256 of the whole compact token.
+type TokenDigest = [u8; 32];
+
+/// What a cache hit needs: the claims, and `exp` as the token states it.
+#[derive(Clone)]
+struct VerifiedToken {
+    claims: AccessTokenClaims,
+    exp: f64,
 }
 
 impl CognitoVerifier {
@@ -135,7 +155,14 @@ impl CognitoVerifier {
             client_ids: config.client_ids.clone(),
             leeway: config.leeway,
             jwks,
+            verified: (config.verified_token_cache_size > 0)
+                .then(|| quick_cache::sync::Cache::new(config.verified_token_cache_size)),
         }
+    }
+
+    /// How many verified tokens are remembered now.
+    pub fn cached_tokens(&self) -> usize {
+        self.verified.as_ref().map_or(0, |cache| cache.len())
     }
 
     pub fn jwks(&self) -> &JwksCache {
@@ -144,7 +171,23 @@ impl CognitoVerifier {
 
     /// Checks `token` completely; see the module docs for the order of checks.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, VerifyError> {
+        self.verify_at(token, unix_now()).await
+    }
+
+    /// [`verify`](Self::verify) as of `now` (seconds since the epoch), so that tests can stand
+    /// at a token's expiry second.
+    pub async fn verify_at(&self, token: &str, now: f64) -> Result<AccessTokenClaims, VerifyError> {
         let parts = split_compact(token)?;
+        let digest = self.verified.as_ref().map(|_| token_digest(token));
+        if let (Some(cache), Some(digest)) = (&self.verified, &digest)
+            && let Some(hit) = cache.get(digest)
+        {
+            if let Err(expired) = self.check_expiry(hit.exp, now) {
+                cache.remove(digest);
+                return Err(expired.into());
+            }
+            return Ok(hit.claims);
+        }
         let header: Header = decode_part(parts.header)
             .map_err(|reason| TokenRejection::BadHeader(reason.to_string()))?;
         match header.alg.as_deref() {
@@ -178,7 +221,25 @@ impl CognitoVerifier {
         }
         let claims: RawClaims = decode_part(parts.payload)
             .map_err(|reason| TokenRejection::BadClaims(reason.to_string()))?;
-        Ok(self.check_claims(claims, unix_now())?)
+        let exp = claims.exp;
+        let claims = self.check_claims(claims, now)?;
+        if let (Some(cache), Some(digest), Some(exp)) = (&self.verified, digest, exp) {
+            let claims = claims.clone();
+            cache.insert(digest, VerifiedToken { claims, exp });
+        }
+        Ok(claims)
+    }
+
+    /// `exp` with the leeway: refused from the second `exp + leeway` is reached.
+    fn check_expiry(&self, exp: f64, now: f64) -> Result<(), TokenRejection> {
+        if now >= exp + self.leeway.as_secs_f64() {
+            return Err(TokenRejection::Expired {
+                exp,
+                now,
+                leeway_seconds: self.leeway.as_secs(),
+            });
+        }
+        Ok(())
     }
 
     fn check_claims(
@@ -188,14 +249,7 @@ impl CognitoVerifier {
     ) -> Result<AccessTokenClaims, TokenRejection> {
         let leeway = self.leeway.as_secs_f64();
         let exp = claims.exp.ok_or(TokenRejection::MissingExpiry)?;
-        if now >= exp + leeway {
-            let leeway_seconds = self.leeway.as_secs();
-            return Err(TokenRejection::Expired {
-                exp,
-                now,
-                leeway_seconds,
-            });
-        }
+        self.check_expiry(exp, now)?;
         if let Some(nbf) = claims.nbf.filter(|nbf| now < nbf - leeway) {
             return Err(TokenRejection::NotYetValid { nbf, now });
         }
@@ -301,6 +355,12 @@ fn decode_part<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, Box<dyn st
         return Err("not a JSON object".into());
     }
     Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn token_digest(token: &str) -> TokenDigest {
+    let mut digest_bytes = [0; 32];
+    digest_bytes.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+    digest_bytes
 }
 
 fn unix_now() -> f64 {

@@ -19,10 +19,16 @@ pub struct CognitoConfig {
     pub jwks_url: String,
     /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     pub leeway: Duration,
+    /// How many verified tokens are remembered (by SHA-256) so that the same token's next
+    /// request skips the RSA verification; 0 turns the cache off.
+    pub verified_token_cache_size: usize,
 }
 
 /// The largest clock-skew allowance accepted; more would make expiry meaningless.
 const MAX_LEEWAY_SECONDS: u64 = 300;
+/// Enough for every user active within a token's lifetime on one instance; ≈ 0.5 KB each.
+pub const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE: usize = 4096;
+const MAX_VERIFIED_TOKEN_CACHE_SIZE: u64 = 1_000_000;
 
 impl CognitoConfig {
     /// A configuration for `user_pool_id` with the documented defaults for everything else.
@@ -40,6 +46,7 @@ impl CognitoConfig {
             region: pool.region,
             client_ids,
             leeway: Duration::ZERO,
+            verified_token_cache_size: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
         })
     }
 
@@ -96,6 +103,16 @@ impl CognitoConfig {
         .ok()
         .map(Duration::from_secs);
 
+        let verified_token_cache_size = bounded(
+            lookup("VERIFIED_TOKEN_CACHE_SIZE"),
+            DEFAULT_VERIFIED_TOKEN_CACHE_SIZE as u64,
+            0..=MAX_VERIFIED_TOKEN_CACHE_SIZE,
+            "tokens",
+        )
+        .map_err(|message| problem("VERIFIED_TOKEN_CACHE_SIZE", message))
+        .ok()
+        .map(|size| size as usize);
+
         let pool = pool?;
         Some(CognitoConfig {
             issuers: if issuers.is_empty() {
@@ -108,6 +125,7 @@ impl CognitoConfig {
             region: pool.region,
             client_ids,
             leeway: leeway?,
+            verified_token_cache_size: verified_token_cache_size?,
         })
     }
 }
@@ -207,6 +225,27 @@ mod tests {
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json"
         );
         assert_eq!(cognito.leeway, Duration::ZERO);
+        assert_eq!(
+            cognito.verified_token_cache_size,
+            DEFAULT_VERIFIED_TOKEN_CACHE_SIZE
+        );
+    }
+
+    #[test]
+    fn the_verified_token_cache_can_be_sized_or_turned_off_but_not_misspelled() {
+        let base = [
+            ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123xyz"),
+            ("COGNITO_CLIENT_IDS", "abc"),
+        ];
+        let with = |size: &'static str| {
+            let mut variables = base.to_vec();
+            variables.push(("VERIFIED_TOKEN_CACHE_SIZE", size));
+            config(&variables)
+        };
+        assert_eq!(with("0").unwrap().cognito.verified_token_cache_size, 0);
+        assert_eq!(with("128").unwrap().cognito.verified_token_cache_size, 128);
+        let error = with("lots").unwrap_err();
+        assert_eq!(error.problems[0].variable, "VERIFIED_TOKEN_CACHE_SIZE");
     }
 
     #[test]

@@ -556,6 +556,11 @@ async fn the_valid_base_token_is_accepted() {
 #[tokio::test]
 async fn every_hostile_token_is_refused_for_its_own_defect() {
     let (app, other_key) = hostile_app().await;
+    // The valid base token is verified (and so cached) first: a one-defect neighbour of a
+    // cached token must not ride on its cache entry.
+    let valid = app.token(&valid_claims());
+    app.verifier.verify(&valid).await.unwrap();
+    assert_eq!(app.verifier.cached_tokens(), 1);
     let corpus = corpus(&app.key, &other_key);
     let mut wrong = Vec::new();
     for hostile in corpus.iter().filter(|h| h.expected.is_some()) {
@@ -579,6 +584,11 @@ async fn every_hostile_token_is_refused_for_its_own_defect() {
         "{} case(s) refused for the wrong reason:\n{}",
         wrong.len(),
         wrong.join("\n")
+    );
+    assert_eq!(
+        app.verifier.cached_tokens(),
+        1,
+        "no refused token is cached"
     );
 }
 

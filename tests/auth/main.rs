@@ -10,3 +10,4 @@ mod jwks_cache;
 mod moto;
 #[path = "../common/moto.rs"]
 mod moto_server;
+mod verified_cache;
