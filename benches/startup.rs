@@ -3,7 +3,7 @@
 //! starts, with the AWS integrations off and on. No request is sent and nothing leaves
 //! 127.0.0.1: Cognito's JWKS and AWS point at closed loopback ports.
 //!
-//! `STARTUP_BIN=/path/to/cognito-authsignal` measures another build (e.g. an older commit's)
+//! `BENCH_BIN=/path/to/cognito-authsignal` measures another build (e.g. an older commit's)
 //! with the same method.
 
 use std::process::Stdio;
@@ -77,7 +77,7 @@ async fn measure(binary: &str, label: &str, env: &[(&str, String)]) {
 
 #[tokio::main]
 async fn main() {
-    let binary = std::env::var("STARTUP_BIN")
+    let binary = std::env::var("BENCH_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_cognito-authsignal").to_owned());
     let nowhere = format!("http://127.0.0.1:{}", closed_port());
     let base = vec![

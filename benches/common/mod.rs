@@ -1,13 +1,20 @@
-//! What the benchmarks share: starting the release binary.
+//! What the benchmarks share: starting the release binary, or the build named by `BENCH_BIN`
+//! (another commit's, or the same code built with other profile settings).
 
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// The binary under measurement.
+pub fn binary() -> String {
+    std::env::var("BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_cognito-authsignal").to_owned())
+}
+
 /// Starts the binary and returns it with the URL from its first stdout line.
 pub async fn start(args: &[&str], env: &[(&str, String)]) -> (Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
+    let mut command = Command::new(binary());
     command
         .args(args)
         .env("RUST_LOG", "error")
