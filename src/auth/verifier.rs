@@ -7,11 +7,11 @@
 //! was expected and found, for the logs; callers only ever learn "invalid token".
 //!
 //! A token that passed every check is remembered by the SHA-256 of the whole token, so that
-//! its next request skips the RSA verification (most of the CPU a request costs). A hit still
-//! checks `exp` (with the same leeway and the same error), so a cached token is refused from
-//! the second it expires; every other check depends only on the token's bytes and the
-//! configuration, which a hit shares with the verification it stands for. The cache is bounded
-//! (`VERIFIED_TOKEN_CACHE_SIZE`) and keeps only tokens that verified.
+//! its next request skips the RSA verification (most of the CPU a request costs). A hit runs
+//! the time checks again (`exp`, `nbf`, `iat`, `auth_time`, same leeway, same errors), so a
+//! cached token is refused from the second it expires; every other check depends only on the
+//! token's bytes and the configuration, which a hit shares with the verification it stands
+//! for. The cache is bounded (`VERIFIED_TOKEN_CACHE_SIZE`) and keeps only tokens that verified.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -141,11 +141,20 @@ pub struct CognitoVerifier {
 /// SHA-256 of the whole compact token.
 type TokenDigest = [u8; 32];
 
-/// What a cache hit needs: the claims, and `exp` as the token states it.
+/// What a cache hit needs: the claims, and the token's times as it states them.
 #[derive(Clone)]
 struct VerifiedToken {
     claims: AccessTokenClaims,
+    times: TokenTimes,
+}
+
+/// The claims that are checked against the clock.
+#[derive(Clone, Copy)]
+struct TokenTimes {
     exp: f64,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    auth_time: Option<f64>,
 }
 
 impl CognitoVerifier {
@@ -182,9 +191,9 @@ impl CognitoVerifier {
         if let (Some(cache), Some(digest)) = (&self.verified, &digest)
             && let Some(hit) = cache.get(digest)
         {
-            if let Err(expired) = self.check_expiry(hit.exp, now) {
+            if let Err(rejection) = self.check_times(hit.times, now) {
                 cache.remove(digest);
-                return Err(expired.into());
+                return Err(rejection.into());
             }
             return Ok(hit.claims);
         }
@@ -221,23 +230,34 @@ impl CognitoVerifier {
         }
         let claims: RawClaims = decode_part(parts.payload)
             .map_err(|reason| TokenRejection::BadClaims(reason.to_string()))?;
-        let exp = claims.exp;
-        let claims = self.check_claims(claims, now)?;
-        if let (Some(cache), Some(digest), Some(exp)) = (&self.verified, digest, exp) {
+        let (claims, times) = self.check_claims(claims, now)?;
+        if let (Some(cache), Some(digest)) = (&self.verified, digest) {
             let claims = claims.clone();
-            cache.insert(digest, VerifiedToken { claims, exp });
+            cache.insert(digest, VerifiedToken { claims, times });
         }
         Ok(claims)
     }
 
-    /// `exp` with the leeway: refused from the second `exp + leeway` is reached.
-    fn check_expiry(&self, exp: f64, now: f64) -> Result<(), TokenRejection> {
-        if now >= exp + self.leeway.as_secs_f64() {
+    /// `exp` (refused from the second `exp + leeway` is reached), then `nbf`, `iat` and
+    /// `auth_time` not in the future beyond the leeway.
+    fn check_times(&self, times: TokenTimes, now: f64) -> Result<(), TokenRejection> {
+        let leeway = self.leeway.as_secs_f64();
+        if now >= times.exp + leeway {
             return Err(TokenRejection::Expired {
-                exp,
+                exp: times.exp,
                 now,
                 leeway_seconds: self.leeway.as_secs(),
             });
+        }
+        if let Some(nbf) = times.nbf.filter(|nbf| now < nbf - leeway) {
+            return Err(TokenRejection::NotYetValid { nbf, now });
+        }
+        if let Some(iat) = times.iat.filter(|iat| *iat > now + leeway) {
+            return Err(TokenRejection::IssuedInFuture { iat, now });
+        }
+        // A future auth_time would make every "recent sign-in" check pass for as long as it lasts.
+        if let Some(auth_time) = times.auth_time.filter(|at| *at > now + leeway) {
+            return Err(TokenRejection::AuthenticatedInFuture { auth_time, now });
         }
         Ok(())
     }
@@ -246,20 +266,14 @@ impl CognitoVerifier {
         &self,
         claims: RawClaims,
         now: f64,
-    ) -> Result<AccessTokenClaims, TokenRejection> {
-        let leeway = self.leeway.as_secs_f64();
-        let exp = claims.exp.ok_or(TokenRejection::MissingExpiry)?;
-        self.check_expiry(exp, now)?;
-        if let Some(nbf) = claims.nbf.filter(|nbf| now < nbf - leeway) {
-            return Err(TokenRejection::NotYetValid { nbf, now });
-        }
-        if let Some(iat) = claims.iat.filter(|iat| *iat > now + leeway) {
-            return Err(TokenRejection::IssuedInFuture { iat, now });
-        }
-        // A future auth_time would make every "recent sign-in" check pass for as long as it lasts.
-        if let Some(auth_time) = claims.auth_time.filter(|at| *at > now + leeway) {
-            return Err(TokenRejection::AuthenticatedInFuture { auth_time, now });
-        }
+    ) -> Result<(AccessTokenClaims, TokenTimes), TokenRejection> {
+        let times = TokenTimes {
+            exp: claims.exp.ok_or(TokenRejection::MissingExpiry)?,
+            nbf: claims.nbf,
+            iat: claims.iat,
+            auth_time: claims.auth_time,
+        };
+        self.check_times(times, now)?;
         if !claims
             .iss
             .as_ref()
@@ -287,7 +301,7 @@ impl CognitoVerifier {
             .sub
             .filter(|sub| !sub.is_empty())
             .ok_or(TokenRejection::MissingSubject)?;
-        Ok(AccessTokenClaims {
+        let verified = AccessTokenClaims {
             sub,
             username: claims.username,
             client_id,
@@ -301,8 +315,9 @@ impl CognitoVerifier {
             auth_time: claims.auth_time.map(|t| t.floor() as i64),
             origin_jti: claims.origin_jti,
             jti: claims.jti,
-            exp: exp.floor() as i64,
-        })
+            exp: times.exp.floor() as i64,
+        };
+        Ok((verified, times))
     }
 }
 

@@ -1,5 +1,5 @@
-//! The cache of verified tokens: keyed by the whole token, never past `exp`, bounded, and
-//! holding only tokens that passed every check.
+//! The cache of verified tokens: keyed by the whole token, never past `exp` (every time check
+//! runs again on a hit), bounded, and holding only tokens that passed every check.
 
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::local::keys::SigningKey;
@@ -54,6 +54,28 @@ async fn a_cached_token_is_refused_from_the_second_it_expires() {
         assert_eq!(verifier.cached_tokens(), 0, "an expired entry is dropped");
         // Going back in time after the refusal goes through full verification again.
         assert!(verifier.verify_at(&token, now).await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_hit_runs_every_time_check_again_when_the_clock_steps_back() {
+    for (claim, refusal) in [
+        ("nbf", "Err(Rejected(NotYetValid"),
+        ("iat", "Err(Rejected(IssuedInFuture"),
+        ("auth_time", "Err(Rejected(AuthenticatedInFuture"),
+    ] {
+        let (verifier, key, _server) = verifier_with(0, 16).await;
+        let now = now() as f64;
+        let mut claims = valid_claims();
+        claims[claim] = json!(now);
+        let token = key.sign_jwt(&claims);
+        verifier.verify_at(&token, now + 10.0).await.unwrap();
+        assert_eq!(verifier.cached_tokens(), 1, "{claim}");
+        let stepped_back = verifier.verify_at(&token, now - 10.0).await;
+        assert!(
+            format!("{stepped_back:?}").starts_with(refusal),
+            "{claim}: {stepped_back:?}"
+        );
     }
 }
 
