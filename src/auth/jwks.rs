@@ -190,6 +190,12 @@ impl JwksCache {
         }
     }
 
+    /// Whether the key set held now has `kid` (never fetches).
+    pub fn holds(&self, kid: &str) -> bool {
+        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+        keys.contains_key(kid)
+    }
+
     fn cached(&self, kid: &str) -> Option<CachedJwk> {
         let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
         keys.get(kid).cloned()

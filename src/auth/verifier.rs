@@ -11,7 +11,8 @@
 //! the time checks again (`exp`, `nbf`, `iat`, `auth_time`, same leeway, same errors), so a
 //! cached token is refused from the second it expires; every other check depends only on the
 //! token's bytes and the configuration, which a hit shares with the verification it stands
-//! for. The cache is bounded (`VERIFIED_TOKEN_CACHE_SIZE`) and keeps only tokens that verified.
+//! for, as long as the key that verified the token is still in the JWKS. The cache is bounded
+//! (`VERIFIED_TOKEN_CACHE_SIZE`) and keeps only tokens that verified.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -141,11 +142,13 @@ pub struct CognitoVerifier {
 /// SHA-256 of the whole compact token.
 type TokenDigest = [u8; 32];
 
-/// What a cache hit needs: the claims, and the token's times as it states them.
+/// What a cache hit needs: the claims, the token's times as it states them, and the key
+/// that verified it.
 #[derive(Clone)]
 struct VerifiedToken {
     claims: AccessTokenClaims,
     times: TokenTimes,
+    kid: String,
 }
 
 /// The claims that are checked against the clock.
@@ -188,8 +191,11 @@ impl CognitoVerifier {
     pub async fn verify_at(&self, token: &str, now: f64) -> Result<AccessTokenClaims, VerifyError> {
         let parts = split_compact(token)?;
         let digest = self.verified.as_ref().map(|_| token_digest(token));
+        // A hit counts only while the key that verified the token is still in the key set: a
+        // key that left the JWKS takes its tokens with it.
         if let (Some(cache), Some(digest)) = (&self.verified, &digest)
             && let Some(hit) = cache.get(digest)
+            && self.jwks.holds(&hit.kid)
         {
             if let Err(rejection) = self.check_times(hit.times, now) {
                 cache.remove(digest);
@@ -233,7 +239,7 @@ impl CognitoVerifier {
         let (claims, times) = self.check_claims(claims, now)?;
         if let (Some(cache), Some(digest)) = (&self.verified, digest) {
             let claims = claims.clone();
-            cache.insert(digest, VerifiedToken { claims, times });
+            cache.insert(digest, VerifiedToken { claims, times, kid });
         }
         Ok(claims)
     }

@@ -1,5 +1,6 @@
 //! The cache of verified tokens: keyed by the whole token, never past `exp` (every time check
-//! runs again on a hit), bounded, and holding only tokens that passed every check.
+//! runs again on a hit), never past its key's time in the JWKS, bounded, and holding only
+//! tokens that passed every check.
 
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::local::keys::SigningKey;
@@ -77,6 +78,27 @@ async fn a_hit_runs_every_time_check_again_when_the_clock_steps_back() {
             "{claim}: {stepped_back:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_that_leaves_the_jwks_takes_its_cached_tokens_with_it() {
+    let (verifier, key, server) = verifier_with(0, 16).await;
+    let token = key.sign_jwt(&valid_claims());
+    verifier.verify(&token).await.unwrap();
+    assert_eq!(verifier.cached_tokens(), 1);
+    // Rotation: the JWKS now holds only a new key, and a token under it makes the verifier
+    // fetch the new key set.
+    let new_key = SigningKey::generate("new-key");
+    serve_jwks(&server, new_key.jwks()).await;
+    verifier
+        .verify(&new_key.sign_jwt(&valid_claims()))
+        .await
+        .unwrap();
+    let outcome = verifier.verify(&token).await;
+    assert!(
+        format!("{outcome:?}").starts_with("Err(Rejected(KidNotFound"),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]
