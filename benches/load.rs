@@ -70,16 +70,14 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(14) + ticks(15)) as f64 / TICKS_PER_SECOND
 }
 
-/// Pins `pid` (every thread) to `core` when the machine has a core to spare for the load.
-fn pin(pid: u32, core: usize) -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores >= 2
-        && std::process::Command::new("taskset")
-            // All threads (-a) of the running process (-p), to the listed core (-c).
-            .args(["-a", "-c", "-p", &core.to_string(), &pid.to_string()])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
+/// Sets the cores every thread of `pid` may run on (`taskset` list syntax, e.g. `0` or `0-1`).
+fn pin(pid: u32, cores: &str) -> bool {
+    std::process::Command::new("taskset")
+        // All threads (-a) of the running process (-p), to the listed cores (-c).
+        .args(["-a", "-c", "-p", cores, &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -124,12 +122,14 @@ async fn main() {
     .error_for_status()
     .unwrap();
 
+    // Counted before this process pins itself: afterwards it would see one core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let upstream = Upstream {
         dev_pid: dev.id().expect("dev is running"),
         dev_url,
         token,
-        http,
         requests,
+        all_cores: (cores >= 2).then(|| format!("0-{}", cores - 1)),
     };
     upstream.run("verified-token cache on (default)", &[]).await;
     upstream
@@ -144,8 +144,9 @@ struct Upstream {
     dev_pid: u32,
     dev_url: String,
     token: String,
-    http: reqwest::Client,
     requests: usize,
+    /// `0-N` when there is a core to spare for the load; `None`: nothing is pinned.
+    all_cores: Option<String>,
 }
 
 impl Upstream {
@@ -168,20 +169,34 @@ impl Upstream {
             ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
         ];
         env.extend(extra_env.iter().cloned());
+        // `serve` starts seeing every core, as it would on its own machine (tokio sizes its
+        // worker pool from them), and is pinned once it runs.
+        if let Some(all_cores) = &self.all_cores {
+            pin(std::process::id(), all_cores);
+        }
         let (serve, serve_url) = start(&["serve", "--addr", "127.0.0.1:0"], &env).await;
         let serve_pid = serve.id().expect("serve is running");
-        let pinned = pin(serve_pid, 0) && pin(dev_pid, 1) && pin(std::process::id(), 1);
+        let pinned = self.all_cores.is_some()
+            && pin(serve_pid, "0")
+            && pin(dev_pid, "1")
+            && pin(std::process::id(), "1");
 
+        // A client of its own per run: connections to an earlier run's server stay out of it.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(CONCURRENCY)
+            .build()
+            .unwrap();
         let url = format!("{serve_url}/v1/me/authenticators");
-        let warm = self.http.get(&url).bearer_auth(&self.token).send().await;
+        let warm = http.get(&url).bearer_auth(&self.token).send().await;
         assert_eq!(warm.unwrap().status(), 200, "warm-up request");
 
         let next = Arc::new(AtomicUsize::new(0));
         let (serve_cpu_before, dev_cpu_before) = (cpu_seconds(serve_pid), cpu_seconds(dev_pid));
+        let load_cpu_before = cpu_seconds(std::process::id());
         let started = Instant::now();
         let workers: Vec<_> = (0..CONCURRENCY)
             .map(|_| {
-                let (http, url) = (self.http.clone(), url.clone());
+                let (http, url) = (http.clone(), url.clone());
                 let (token, next) = (self.token.clone(), next.clone());
                 tokio::spawn(async move {
                     let mut latencies = Vec::new();
@@ -203,6 +218,7 @@ impl Upstream {
         let elapsed = started.elapsed();
         let serve_cpu = cpu_seconds(serve_pid) - serve_cpu_before;
         let dev_cpu = cpu_seconds(dev_pid) - dev_cpu_before;
+        let load_cpu = cpu_seconds(std::process::id()) - load_cpu_before;
         latencies.sort();
         let per_request = |cpu: f64| {
             format!(
@@ -238,6 +254,7 @@ impl Upstream {
         );
         println!("  serve CPU             {}", per_request(serve_cpu));
         println!("  upstream (dev) CPU    {}", per_request(dev_cpu));
+        println!("  load generator CPU    {}", per_request(load_cpu));
         println!(
             "  serve peak RSS        {} KiB",
             peak_rss_kib(serve_pid).map_or("?".into(), |k| k.to_string())
