@@ -7,7 +7,7 @@
 //! was expected and found, for the logs; callers only ever learn "invalid token".
 //!
 //! A token that passed every check is remembered by the SHA-256 of the whole token, so that
-//! its next request skips the RSA verification (most of the CPU a request costs). A hit runs
+//! its next request skips the RSA verification (the largest item in a request's CPU). A hit runs
 //! the time checks again (`exp`, `nbf`, `iat`, `auth_time`, same leeway, same errors), so a
 //! cached token is refused from the second it expires; every other check depends only on the
 //! token's bytes and the configuration, which a hit shares with the verification it stands
