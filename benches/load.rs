@@ -17,19 +17,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
 mod common;
-use common::start;
+use common::{SECRET, percentile, serve_env, setting, start, status_kib, user_with_email_otp};
 
 const DEFAULT_REQUESTS: usize = 30_000;
 const CONCURRENCY: usize = 32;
 /// `/proc/<pid>/stat` counts CPU time in clock ticks of USER_HZ, which Linux fixes at 100.
 const TICKS_PER_SECOND: f64 = 100.0;
-const SECRET: &str = "sk_load_bench";
 
 /// A TCP relay to `target` that counts the connections made through it.
 async fn counting_relay(target: String) -> (String, Arc<AtomicUsize>) {
@@ -49,14 +47,6 @@ async fn counting_relay(target: String) -> (String, Arc<AtomicUsize>) {
         }
     });
     (address, connections)
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// CPU seconds (user + system, all threads) that `pid` has used so far.
@@ -80,47 +70,16 @@ fn pin(pid: u32, cores: &str) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
-    let requests: usize = std::env::var("LOAD_REQUESTS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(DEFAULT_REQUESTS);
+    let requests = setting("LOAD_REQUESTS", DEFAULT_REQUESTS as u64) as usize;
     // Upstreams: the local stack.
     let (dev, dev_url) = start(
         &["dev", "--port", "0"],
         &[("AUTHSIGNAL_SECRET_KEY", SECRET.into())],
     )
     .await;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .unwrap();
-    let minted: Value = http
-        .post(format!("{dev_url}/local/cognito/token"))
-        .json(&json!({ "sub": "load-user", "username": "load-user" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = minted["accessToken"].as_str().unwrap().to_owned();
-    // One enrolled authenticator, so each response carries a real list.
-    http.post(format!(
-        "{dev_url}/local/authsignal/v1/users/load-user/authenticators"
-    ))
-    .basic_auth(SECRET, Some(""))
-    .json(&json!({ "verificationMethod": "EMAIL_OTP", "email": "load@example.com" }))
-    .send()
-    .await
-    .unwrap()
-    .error_for_status()
-    .unwrap();
+    let token = user_with_email_otp(&reqwest::Client::new(), &dev_url, "load-user", 3600).await;
 
     // Counted before this process pins itself: afterwards it would see one core.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -155,19 +114,7 @@ impl Upstream {
         let (requests, dev_pid, dev_url) = (self.requests, self.dev_pid, &self.dev_url);
         let dev_address = dev_url.trim_start_matches("http://").to_owned();
         let (relay, upstream_connections) = counting_relay(dev_address).await;
-        let mut env = vec![
-            ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
-            ("COGNITO_CLIENT_IDS", "localdevclient".into()),
-            (
-                "COGNITO_JWKS_URL",
-                format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
-            ),
-            (
-                "AUTHSIGNAL_API_URL",
-                format!("http://{relay}/local/authsignal/v1"),
-            ),
-            ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
-        ];
+        let mut env = serve_env(dev_url, format!("http://{relay}/local/authsignal/v1"));
         env.extend(extra_env.iter().cloned());
         // `serve` starts seeing every core, as it would on its own machine (tokio sizes its
         // worker pool from them), and is pinned once it runs.
@@ -257,7 +204,7 @@ impl Upstream {
         println!("  load generator CPU    {}", per_request(load_cpu));
         println!(
             "  serve peak RSS        {} KiB",
-            peak_rss_kib(serve_pid).map_or("?".into(), |k| k.to_string())
+            status_kib(serve_pid, "VmHWM:")
         );
         println!(
             "  upstream connections  {} (for {} requests incl. warm-up)",

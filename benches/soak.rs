@@ -12,36 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use tokio::process::Child;
 
 mod common;
-use common::start;
-
-const SECRET: &str = "sk_soak_bench";
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
+use common::{SECRET, percentile, serve_env, setting, start, status_kib, user_with_email_otp};
 
 fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// What one run of the load saw.
@@ -113,24 +90,9 @@ async fn load(
 }
 
 async fn serve(dev_url: &str) -> (Child, String) {
-    start(
-        &["serve", "--addr", "127.0.0.1:0"],
-        &[
-            ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
-            ("COGNITO_CLIENT_IDS", "localdevclient".into()),
-            (
-                "COGNITO_JWKS_URL",
-                format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
-            ),
-            (
-                "AUTHSIGNAL_API_URL",
-                format!("{dev_url}/local/authsignal/v1"),
-            ),
-            ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
-            ("SERVER_MAX_CONNECTIONS", "4096".into()),
-        ],
-    )
-    .await
+    let mut env = serve_env(dev_url, format!("{dev_url}/local/authsignal/v1"));
+    env.push(("SERVER_MAX_CONNECTIONS", "4096".into()));
+    start(&["serve", "--addr", "127.0.0.1:0"], &env).await
 }
 
 #[tokio::main]
@@ -146,26 +108,7 @@ async fn main() {
     )
     .await;
     let http = reqwest::Client::new();
-    let minted: Value = http
-        .post(format!("{dev_url}/local/cognito/token"))
-        .json(&json!({ "sub": "soak-user", "username": "soak-user", "expiresIn": 7200 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = minted["accessToken"].as_str().unwrap().to_owned();
-    http.post(format!(
-        "{dev_url}/local/authsignal/v1/users/soak-user/authenticators"
-    ))
-    .basic_auth(SECRET, Some(""))
-    .json(&json!({ "verificationMethod": "EMAIL_OTP", "email": "soak@example.com" }))
-    .send()
-    .await
-    .unwrap()
-    .error_for_status()
-    .unwrap();
+    let token = user_with_email_otp(&http, &dev_url, "soak-user", 7200).await;
 
     // 1. Soak.
     let (mut server, serve_url) = serve(&dev_url).await;

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+mod common;
+use common::status_kib;
+
 const STARTS: usize = 20;
 
 fn closed_port() -> u16 {
@@ -20,15 +23,6 @@ fn closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// One start: (time to listening, RSS once started).
@@ -51,7 +45,7 @@ async fn start_once(binary: &str, env: &[(&str, String)]) -> (Duration, u64) {
     let ready = started.elapsed();
     assert!(first.starts_with("listening on "), "{first}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss = rss_kib(child.id().unwrap());
+    let rss = status_kib(child.id().unwrap(), "VmRSS:");
     child.kill().await.unwrap();
     (ready, rss)
 }
@@ -77,8 +71,7 @@ async fn measure(binary: &str, label: &str, env: &[(&str, String)]) {
 
 #[tokio::main]
 async fn main() {
-    let binary = std::env::var("BENCH_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_cognito-authsignal").to_owned());
+    let binary = common::binary();
     let nowhere = format!("http://127.0.0.1:{}", closed_port());
     let base = vec![
         ("COGNITO_USER_POOL_ID", "eu-west-1_Bench".to_owned()),

@@ -1,10 +1,27 @@
 //! What the benchmarks share: starting the release binary, or the build named by `BENCH_BIN`
-//! (another commit's, or the same code built with other profile settings).
+//! (another commit's, or the same code built with other profile settings), pointing `serve` at
+//! `dev`, a signed-in user, and reading a process's memory.
+
+// Each benchmark uses its own part of this module.
+#![allow(dead_code)]
 
 use std::process::Stdio;
+use std::time::Duration;
 
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+/// The emulator secret `dev` runs with, and `serve` sends.
+pub const SECRET: &str = "sk_bench_local";
+
+/// A number from the environment, or `default`.
+pub fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
 
 /// The binary under measurement.
 pub fn binary() -> String {
@@ -33,4 +50,63 @@ pub async fn start(args: &[&str], env: &[(&str, String)]) -> (Child, String) {
     // Keep draining stdout so the process never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, url)
+}
+
+/// `serve`'s configuration against `dev` at `dev_url`: dev's user pool and JWKS, and the
+/// Authsignal emulator at `authsignal_url`.
+pub fn serve_env(dev_url: &str, authsignal_url: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
+        ("COGNITO_CLIENT_IDS", "localdevclient".into()),
+        (
+            "COGNITO_JWKS_URL",
+            format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
+        ),
+        ("AUTHSIGNAL_API_URL", authsignal_url),
+        ("AUTHSIGNAL_SECRET_KEY", SECRET.into()),
+    ]
+}
+
+/// An access token from `dev` for `user`, valid for `expires_in` seconds, with one email OTP
+/// authenticator enrolled so that every list carries a real entry.
+pub async fn user_with_email_otp(
+    http: &reqwest::Client,
+    dev_url: &str,
+    user: &str,
+    expires_in: u64,
+) -> String {
+    let minted: Value = http
+        .post(format!("{dev_url}/local/cognito/token"))
+        .json(&json!({ "sub": user, "username": user, "expiresIn": expires_in }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    http.post(format!(
+        "{dev_url}/local/authsignal/v1/users/{user}/authenticators"
+    ))
+    .basic_auth(SECRET, Some(""))
+    .json(&json!({ "verificationMethod": "EMAIL_OTP", "email": format!("{user}@example.com") }))
+    .send()
+    .await
+    .unwrap()
+    .error_for_status()
+    .unwrap();
+    minted["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// A `kB` field of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`), 0 when unreadable.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }

@@ -3,77 +3,36 @@
 //! for a valid token and 401 without one, and warns at start that the step-up replay table is
 //! not configured. Cognito's JWKS and Authsignal are the local stack.
 
+mod common;
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
 
-use std::sync::Arc;
-
-use cognito_authsignal::config::CognitoConfig;
-use cognito_authsignal::local::authsignal::{Emulator, routes as emulator_routes};
-use cognito_authsignal::local::cognito::issuer::routes as issuer_routes;
-use cognito_authsignal::local::{LocalIssuer, TokenRequest};
+use common::{CLIENT_ID, LocalStack, list_event};
 use runtime_api::RuntimeApi;
-use secrecy::SecretString;
 use serde_json::Value;
-
-fn event(token: Option<&str>) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/api/fixtures/apigw-v2-list-authenticators.json"
-    );
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    match token {
-        Some(token) => event["headers"]["authorization"] = Value::String(format!("Bearer {token}")),
-        None => {
-            event["headers"]
-                .as_object_mut()
-                .unwrap()
-                .remove("authorization");
-        }
-    }
-    event
-}
 
 #[tokio::test]
 async fn the_built_function_answers_api_gateway_events_through_the_runtime_api() {
     // The local stack: Cognito-compatible issuer and Authsignal emulator.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let cognito =
-        CognitoConfig::for_pool("eu-west-1_RuntimeApi", vec!["apitestclient".into()]).unwrap();
-    let issuer = Arc::new(LocalIssuer::new(&cognito));
     let secret = "sk_runtime_api_test";
-    let emulator = Arc::new(Emulator::new(
-        SecretString::from(secret.to_owned()),
-        &base_url,
-    ));
-    let authsignal_url = emulator.api_url();
-    let stack = issuer_routes(issuer.clone()).merge(emulator_routes(emulator));
-    tokio::spawn(async move { axum::serve(listener, stack).await });
+    let stack = LocalStack::start("eu-west-1_RuntimeApi", secret).await;
 
     // The Runtime API with two invocations queued.
-    let token = issuer
-        .mint(&TokenRequest {
-            sub: Some("u-runtime".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .access_token;
+    let token = stack.token("u-runtime");
     let runtime = RuntimeApi::start(vec![
-        ("req-valid".to_owned(), event(Some(&token))),
-        ("req-no-token".to_owned(), event(None)),
+        ("req-valid".to_owned(), list_event(Some(&token))),
+        ("req-no-token".to_owned(), list_event(None)),
     ])
     .await;
 
-    let jwks_url = LocalIssuer::jwks_url(&base_url, &cognito.user_pool_id);
     let _function = runtime.spawn(
         env!("CARGO_BIN_EXE_account-api"),
         "account-api",
         &[
-            ("COGNITO_USER_POOL_ID", &cognito.user_pool_id),
-            ("COGNITO_CLIENT_IDS", "apitestclient"),
-            ("COGNITO_JWKS_URL", &jwks_url),
-            ("AUTHSIGNAL_API_URL", &authsignal_url),
+            ("COGNITO_USER_POOL_ID", &stack.user_pool_id),
+            ("COGNITO_CLIENT_IDS", CLIENT_ID),
+            ("COGNITO_JWKS_URL", &stack.jwks_url),
+            ("AUTHSIGNAL_API_URL", &stack.authsignal_url),
             ("AUTHSIGNAL_SECRET_KEY", secret),
         ],
     );

@@ -2,34 +2,20 @@
 //! Manager (moto) at cold start when only `AUTHSIGNAL_SECRET_ARN` is set, and serves with it; a
 //! secret it cannot read stops the start with a log line that names the secret, never a value.
 
+mod common;
 #[path = "../../../tests/common/moto.rs"]
 mod moto;
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_authsignal::config::CognitoConfig;
-use cognito_authsignal::local::authsignal::{Emulator, routes as emulator_routes};
-use cognito_authsignal::local::cognito::issuer::routes as issuer_routes;
-use cognito_authsignal::local::{LocalIssuer, TokenRequest};
+use common::{CLIENT_ID, LocalStack, list_event};
 use moto::Moto;
 use runtime_api::RuntimeApi;
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SECRET_KEY: &str = "sk_from_secrets_manager";
-
-fn list_event(token: &str) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/api/fixtures/apigw-v2-list-authenticators.json"
-    );
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
-    event
-}
 
 /// The function's environment on Lambda: no key, the secret's ARN, AWS pointed at moto.
 fn lambda_environment<'a>(moto: &'a Moto, secret_arn: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -57,34 +43,16 @@ async fn the_key_comes_from_secrets_manager_at_cold_start() {
         .unwrap();
 
     // The local stack, whose emulator accepts only SECRET_KEY.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let cognito =
-        CognitoConfig::for_pool("eu-west-1_Secrets", vec!["apitestclient".into()]).unwrap();
-    let issuer = Arc::new(LocalIssuer::new(&cognito));
-    let emulator = Arc::new(Emulator::new(
-        SecretString::from(SECRET_KEY.to_owned()),
-        &base_url,
-    ));
-    let authsignal_url = emulator.api_url();
-    let stack = issuer_routes(issuer.clone()).merge(emulator_routes(emulator));
-    tokio::spawn(async move { axum::serve(listener, stack).await });
-    let token = issuer
-        .mint(&TokenRequest {
-            sub: Some("u-secret".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .access_token;
-    let jwks_url = LocalIssuer::jwks_url(&base_url, &cognito.user_pool_id);
+    let stack = LocalStack::start("eu-west-1_Secrets", SECRET_KEY).await;
+    let token = stack.token("u-secret");
 
-    let runtime = RuntimeApi::start(vec![("req".to_owned(), list_event(&token))]).await;
+    let runtime = RuntimeApi::start(vec![("req".to_owned(), list_event(Some(&token)))]).await;
     let mut env = lambda_environment(&moto, &secret_arn);
     env.extend([
-        ("COGNITO_USER_POOL_ID", cognito.user_pool_id.as_str()),
-        ("COGNITO_CLIENT_IDS", "apitestclient"),
-        ("COGNITO_JWKS_URL", jwks_url.as_str()),
-        ("AUTHSIGNAL_API_URL", authsignal_url.as_str()),
+        ("COGNITO_USER_POOL_ID", stack.user_pool_id.as_str()),
+        ("COGNITO_CLIENT_IDS", CLIENT_ID),
+        ("COGNITO_JWKS_URL", stack.jwks_url.as_str()),
+        ("AUTHSIGNAL_API_URL", stack.authsignal_url.as_str()),
     ]);
     let _function = runtime.spawn(env!("CARGO_BIN_EXE_account-api"), "account-api", &env);
     let outcomes = runtime.outcomes(1).await;
@@ -96,8 +64,8 @@ async fn the_key_comes_from_secrets_manager_at_cold_start() {
     let runtime = RuntimeApi::start(Vec::new()).await;
     let mut env = lambda_environment(&moto, &missing);
     env.extend([
-        ("COGNITO_USER_POOL_ID", cognito.user_pool_id.as_str()),
-        ("COGNITO_CLIENT_IDS", "apitestclient"),
+        ("COGNITO_USER_POOL_ID", stack.user_pool_id.as_str()),
+        ("COGNITO_CLIENT_IDS", CLIENT_ID),
     ]);
     let mut function = runtime.spawn(env!("CARGO_BIN_EXE_account-api"), "account-api", &env);
     let status = tokio::time::timeout(Duration::from_secs(20), function.wait())
