@@ -202,7 +202,7 @@ pub struct AaguidMapping {
     pub svg_icon_dark: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebauthnCredential {
     #[serde(default, skip_serializing_if = "Option::is_none")]

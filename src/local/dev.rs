@@ -8,9 +8,10 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use super::authsignal::{self as emulator, Emulator};
+use super::authsignal::{self as emulator, Emulator, RelyingParty};
 use super::aws::{self, LocalAws};
 use super::cognito::{self as local_cognito, LocalCognito};
+use super::web_app::{self, AppConfig};
 use super::{LocalIssuer, TokenRequest};
 use crate::api::{self, Surface};
 use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
@@ -23,9 +24,12 @@ use crate::triggers::SignInChallenge;
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
 pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
 pub const DEV_CLIENT_ID: &str = "localdevclient";
-/// `dev`'s defaults for a front end on Vite's default port.
+/// `dev`'s defaults for a front end on Vite's default port (the example app served by `dev`
+/// itself, at `http://localhost:<port>/`, is added to both).
 pub const DEV_REDIRECT_ALLOWLIST: &str = "http://localhost:5173/";
 pub const DEV_CORS_ORIGINS: &str = "http://localhost:5173";
+/// The tenant id the example app gives `@authsignal/browser` (the emulator has one tenant).
+pub const DEV_TENANT_ID: &str = "local-tenant";
 
 /// `cognito-authsignal dev`: issuer + user pool + Authsignal emulator + API on one loopback
 /// port, then a ready-to-use token and a curl line per route. The emulator's generated secret is
@@ -48,10 +52,17 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
             (secret, shown)
         }
     };
-    let emulator = Arc::new(Emulator::new(secret_key.clone(), &base_url));
-    let lookup = dev_lookup(&base_url, &emulator.api_url(), &secret_key);
+    // Browsers reach the example app on `localhost` (the passkey relying party), not 127.0.0.1.
+    let app_origin = format!("http://localhost:{}", listener.local_addr()?.port());
+    let emulator = Emulator::new(secret_key.clone(), &base_url);
+    let lookup = dev_lookup(&base_url, &app_origin, &emulator.api_url(), &secret_key);
     let config = Config::from_lookup(&lookup)?;
     let triggers = TriggerConfig::from_lookup(&lookup)?;
+    let emulator = Arc::new(
+        emulator
+            .with_relying_party(relying_party(&lookup)?)
+            .with_app_origins(app_origins(&config, &app_origin)),
+    );
     let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
     let issuer = Arc::new(LocalIssuer::new(&config.cognito));
     // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP.
@@ -62,8 +73,23 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
             triggers.sign_in.clone(),
             SignInChallenge::from_config(&triggers),
         )
-        .with_prevent_user_existence_errors(prevent_user_existence_errors),
+        .with_prevent_user_existence_errors(prevent_user_existence_errors)
+        .with_group(&config.api.admin_group),
     );
+    let app_config = AppConfig {
+        user_pool_id: config.cognito.user_pool_id.clone(),
+        user_pool_client_id: config.cognito.client_ids[0].clone(),
+        authsignal_tenant_id: DEV_TENANT_ID.to_owned(),
+        admin_group: config.api.admin_group.clone(),
+        challenge_ui: cognito.sign_in_policy().challenge_ui.as_str().to_owned(),
+        sign_in_mode: cognito.sign_in_policy().mode.as_str().to_owned(),
+    };
+    let web_app_dir = std::env::var_os("WEB_APP_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || web_app::DEFAULT_WEB_APP_DIR.into(),
+            std::path::PathBuf::from,
+        );
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path. AWS is reached only with --aws-local, and then only moto.
     let local_aws = if aws_local {
@@ -84,7 +110,12 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
         api::routes(state, Surface::All)
             .merge(local_cognito::issuer::routes(issuer.clone()))
             .merge(local_cognito::routes(cognito.clone()))
-            .merge(emulator::routes(emulator.clone())),
+            .merge(emulator::routes(emulator.clone()))
+            .merge(web_app::routes(
+                &web_app_dir,
+                app_config,
+                base_url.trim_start_matches("http://").to_owned(),
+            )),
         &config.api,
     );
     let limits = ServerConfig::from_lookup(&lookup)?;
@@ -110,6 +141,7 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
         secret: &shown_secret,
         local_aws: local_aws.as_ref(),
         token: &token,
+        app_url: &app_origin,
     }
     .print();
     if let Some(aws) = &local_aws {
@@ -129,6 +161,8 @@ struct Banner<'a> {
     secret: &'a str,
     local_aws: Option<&'a LocalAws>,
     token: &'a str,
+    /// `http://localhost:<port>`: the example app.
+    app_url: &'a str,
 }
 
 impl Banner<'_> {
@@ -141,6 +175,7 @@ impl Banner<'_> {
             secret,
             local_aws,
             token,
+            app_url,
         } = *self;
         let cognito = &config.cognito;
         let sign_in = user_pool.sign_in_policy();
@@ -152,6 +187,7 @@ impl Banner<'_> {
             .collect();
         println!("listening on {base_url}");
         println!();
+        println!("  example web app    {app_url}/  (passkeys need this `localhost` address)");
         println!("cognito-authsignal dev: local stack, nothing leaves this machine");
         println!("  API                {base_url}/v1/...  (OpenAPI: {base_url}/openapi.json)");
         println!("  Cognito issuer     {}", cognito.issuers[0]);
@@ -231,6 +267,7 @@ impl Banner<'_> {
 /// at the embedded stack.
 fn dev_lookup(
     base_url: &str,
+    app_origin: &str,
     authsignal_url: &str,
     secret_key: &SecretString,
 ) -> impl Fn(&str) -> Option<String> + use<> {
@@ -239,6 +276,8 @@ fn dev_lookup(
     let jwks_url = LocalIssuer::jwks_url(base_url, &pool_id);
     let authsignal_url = authsignal_url.to_owned();
     let secret_key = secret_key.clone();
+    let redirect_allowlist = format!("{DEV_REDIRECT_ALLOWLIST},{app_origin}/");
+    let cors_origins = format!("{DEV_CORS_ORIGINS},{app_origin}");
     move |name| match name {
         "COGNITO_USER_POOL_ID" => Some(pool_id.clone()),
         "COGNITO_JWKS_URL" => Some(jwks_url.clone()),
@@ -250,8 +289,8 @@ fn dev_lookup(
         "REPLAY_TABLE_NAME" | "EVENT_BUS_NAME" | "REVOKE_SESSIONS_ON_REMOVAL" => None,
         _ => env(name).or_else(|| match name {
             "COGNITO_CLIENT_IDS" => Some(DEV_CLIENT_ID.to_owned()),
-            "SETTINGS_REDIRECT_ALLOWLIST" => Some(DEV_REDIRECT_ALLOWLIST.to_owned()),
-            "CORS_ALLOWED_ORIGINS" => Some(DEV_CORS_ORIGINS.to_owned()),
+            "SETTINGS_REDIRECT_ALLOWLIST" => Some(redirect_allowlist.clone()),
+            "CORS_ALLOWED_ORIGINS" => Some(cors_origins.clone()),
             _ => None,
         }),
     }
@@ -267,4 +306,37 @@ fn prevent_user_existence_errors(
         .map_err(|message| config::report(&mut problems, NAME, message))
         .ok();
     config::finish(enabled, problems)
+}
+
+/// The emulator's passkey relying party: `PASSKEY_RP_ID` (default `localhost`) and
+/// `PASSKEY_ORIGIN` (default `http://localhost`, any port).
+fn relying_party(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelyingParty, ConfigError> {
+    let mut problems = Vec::new();
+    let rp_id = config::non_empty(lookup("PASSKEY_RP_ID")).unwrap_or_else(|| "localhost".into());
+    let origin =
+        config::non_empty(lookup("PASSKEY_ORIGIN")).unwrap_or_else(|| "http://localhost".into());
+    let relying_party = match url::Url::parse(&origin) {
+        Ok(origin) => RelyingParty::new(&rp_id, &origin)
+            .map_err(|message| config::report(&mut problems, "PASSKEY_RP_ID", message))
+            .ok(),
+        Err(error) => {
+            config::report(
+                &mut problems,
+                "PASSKEY_ORIGIN",
+                format!("is not a URL: {error}"),
+            );
+            None
+        }
+    };
+    config::finish(relying_party, problems)
+}
+
+/// The origins of the apps a pre-built UI popup may hand its token to: the CORS origins (the
+/// apps allowed to call the API) and the example app's.
+fn app_origins(config: &Config, app_origin: &str) -> Vec<String> {
+    let mut origins = config.api.cors_allowed_origins.clone();
+    if !origins.iter().any(|origin| origin == app_origin) {
+        origins.push(app_origin.to_owned());
+    }
+    origins
 }

@@ -7,5 +7,6 @@ pub mod aws;
 pub mod cognito;
 pub mod dev;
 pub mod keys;
+pub mod web_app;
 
 pub use cognito::issuer::{LocalIssuer, TokenRequest};

@@ -1,4 +1,5 @@
-//! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to end.
+//! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to
+//! end (passkeys with a software authenticator).
 
 mod check_order;
 mod clients;
@@ -13,8 +14,11 @@ mod local_client;
 #[path = "../common/moto.rs"]
 mod moto;
 mod openapi;
+mod passkeys;
 mod replay;
 mod revocation;
 mod rules;
+#[path = "../common/soft_passkey.rs"]
+mod soft_passkey;
 mod token_kinds;
 mod upstream;

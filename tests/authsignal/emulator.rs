@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use crate::local_client::LocalClient;
 use serde_json::{Value, json};
 
-const SECRET: &str = "sk_local_emulator_test";
+pub const SECRET: &str = "sk_local_emulator_test";
 
 pub struct EmulatorApp {
     pub base_url: String,

@@ -5,3 +5,6 @@ mod emulator;
 #[path = "../common/local_client.rs"]
 mod local_client;
 mod node_sdk;
+mod passkeys;
+#[path = "../common/soft_passkey.rs"]
+mod soft_passkey;

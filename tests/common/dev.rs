@@ -94,4 +94,9 @@ impl DevServer {
         }
         None
     }
+
+    /// Everything `dev` has logged so far (stderr).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
 }

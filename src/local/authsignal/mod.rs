@@ -21,6 +21,20 @@
 //!   not one of this user's.
 //!
 //! # Client API (`/local/authsignal/v1/client`, `Authorization: Bearer <track token>`)
+//! Passkeys, as `@authsignal/browser` calls them (WebAuthn verified by `webauthn-rs` for the
+//! configured relying party, `localhost` by default; attestation `none`; user verification
+//! required; the signature counter must go up):
+//! - `POST /client/user-authenticators/passkey/registration-options {username?,
+//!   authenticatorAttachment?}` → `{challengeId, options}`; needs `add:authenticators` once the
+//!   user has an authenticator.
+//! - `POST /client/user-authenticators/passkey {registrationCredential, challengeId}` →
+//!   `{isVerified, accessToken, userAuthenticatorId, userId, userAuthenticator}`.
+//! - `POST /client/user-authenticators/passkey/authentication-options {challengeId?}` →
+//!   `{challengeId, options}` for the token's user.
+//! - `POST /client/verify/passkey {authenticationCredential, challengeId}` → `{isVerified,
+//!   accessToken, userId, userAuthenticatorId}`; a refused assertion is `{isVerified: false}`.
+//!   A `challengeId` is answered once, by the token that asked for it, within 5 minutes.
+//!
 //! Shapes follow `@authsignal/browser`'s email client:
 //! - `POST /client/user-authenticators/email-otp {email}` → `{userAuthenticatorId, userId}`;
 //!   sends a code. Needs the `add:authenticators` scope once the user has any authenticator
@@ -38,12 +52,17 @@
 //! - `GET /local/authsignal/outbox?userId=&email=`: `{messages: [{userId, email, code,
 //!   sentAt}]}`, the latest code per user and email. Codes are never sent anywhere.
 //! - `POST /local/authsignal/clock {advanceSeconds}`: moves the emulator's clock forward.
-//! - `GET /local/authsignal/ui?token=`: the stand-in for the pre-built UI.
+//! - `GET /local/authsignal/ui?token=&mode=popup&screen=settings`: the stand-in for the
+//!   pre-built UI. It runs an email OTP challenge with the token (code from the outbox), then
+//!   hands the validation token back as Authsignal's does: in popup mode by posting
+//!   `{"event":"AUTHSIGNAL_CLOSE_POPUP","token"}` to the opener (only to the configured app
+//!   origins), else by redirecting to the track's `redirectUrl` with `?token=`.
 //!
 //! Errors are Authsignal-shaped `{error, errorCode, errorDescription}`: 401 `unauthorized`
 //! for a wrong secret, 400 `invalid_request` for bad bodies.
 
 pub mod store;
+mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -64,11 +83,15 @@ use serde_json::json;
 use crate::authsignal::{
     EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest,
 };
+pub use store::{CEREMONY_TTL, RelyingParty};
 use store::{EmulatorError, Store};
 
 /// The emulator: a secret key and an in-memory tenant.
 pub struct Emulator {
     secret_key: SecretString,
+    relying_party: RelyingParty,
+    /// Origins the pre-built UI may hand a token to (`postMessage` in popup mode).
+    app_origins: Vec<String>,
     /// `{server base URL}/local/authsignal`, used to build pre-built UI links.
     public_url: String,
     store: Mutex<Store>,
@@ -78,9 +101,23 @@ impl Emulator {
     pub fn new(secret_key: SecretString, server_base_url: &str) -> Self {
         Emulator {
             secret_key,
+            relying_party: RelyingParty::localhost(),
+            app_origins: Vec::new(),
             public_url: format!("{server_base_url}/local/authsignal"),
             store: Mutex::default(),
         }
+    }
+
+    /// Passkeys bound to `relying_party` instead of `localhost`.
+    pub fn with_relying_party(mut self, relying_party: RelyingParty) -> Self {
+        self.relying_party = relying_party;
+        self
+    }
+
+    /// The app origins the pre-built UI, opened in a popup, may post its token to.
+    pub fn with_app_origins(mut self, origins: Vec<String>) -> Self {
+        self.app_origins = origins;
+        self
     }
 
     /// The Server API base URL to configure a client with.
@@ -181,6 +218,19 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         )
         .route("/client/challenge/email-otp", post(client_challenge_email))
         .route("/client/verify/email-otp", post(client_verify_email))
+        .route(
+            "/client/user-authenticators/passkey/registration-options",
+            post(passkey_registration_options),
+        )
+        .route(
+            "/client/user-authenticators/passkey",
+            post(passkey_register),
+        )
+        .route(
+            "/client/user-authenticators/passkey/authentication-options",
+            post(passkey_authentication_options),
+        )
+        .route("/client/verify/passkey", post(passkey_verify))
         .fallback(|| async {
             EmulatorError::new(
                 404,
@@ -284,6 +334,63 @@ async fn client_verify_email(State(emu): Emu, headers: HeaderMap, body: Bytes) -
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct RegistrationOptions {
+    username: Option<String>,
+    authenticator_attachment: Option<String>,
+}
+
+async fn passkey_registration_options(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: RegistrationOptions = parse(&body)?;
+    ok(emu.store().passkey_registration_options(
+        &emu.relying_party,
+        bearer(&headers),
+        request.username.as_deref(),
+        request.authenticator_attachment.as_deref(),
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddPasskey {
+    registration_credential: webauthn_rs::prelude::RegisterPublicKeyCredential,
+    challenge_id: Option<String>,
+}
+
+async fn passkey_register(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: AddPasskey = parse(&body)?;
+    ok(emu.store().passkey_register(
+        &emu.relying_party,
+        bearer(&headers),
+        request.challenge_id.as_deref(),
+        &request.registration_credential,
+    )?)
+}
+
+async fn passkey_authentication_options(State(emu): Emu, headers: HeaderMap) -> Reply {
+    ok(emu
+        .store()
+        .passkey_authentication_options(&emu.relying_party, bearer(&headers))?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyPasskey {
+    authentication_credential: webauthn_rs::prelude::PublicKeyCredential,
+    challenge_id: Option<String>,
+}
+
+async fn passkey_verify(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: VerifyPasskey = parse(&body)?;
+    ok(emu.store().passkey_verify(
+        &emu.relying_party,
+        bearer(&headers),
+        request.challenge_id.as_deref(),
+        &request.authentication_credential,
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct OutboxQuery {
     user_id: Option<String>,
     email: Option<String>,
@@ -313,43 +420,29 @@ async fn advance_clock(State(emu): Emu, body: Bytes) -> Reply {
 #[derive(Deserialize)]
 struct UiQuery {
     token: Option<String>,
+    mode: Option<String>,
+    screen: Option<String>,
 }
 
-/// A plain page standing in for Authsignal's pre-built UI: it shows what the link grants.
+/// The stand-in for Authsignal's pre-built UI (see `ui`).
 async fn ui(State(emu): Emu, Query(query): Query<UiQuery>) -> Response {
     let view = query
         .token
         .as_deref()
         .and_then(|token| emu.store().ui_view(token));
-    let Some(view) = view else {
+    let (Some(view), Some(token)) = (view, query.token.as_deref()) else {
         return (
             StatusCode::NOT_FOUND,
             Html("<p>Unknown or expired link.</p>".to_owned()),
         )
             .into_response();
     };
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+    let page = ui::Page {
+        view: &view,
+        token,
+        popup: query.mode.as_deref() == Some("popup"),
+        settings: query.screen.as_deref() == Some("settings"),
+        app_origins: &emu.app_origins,
     };
-    let redirect = view
-        .redirect_url
-        .as_deref()
-        .map(|url| format!("<p>Returns to <code>{}</code>.</p>", escape(url)))
-        .unwrap_or_default();
-    Html(format!(
-        "<!doctype html><meta charset=utf-8><title>Authsignal emulator</title>\
-         <h1>Authsignal emulator: pre-built UI</h1>\
-         <p>Action <code>{}</code> for user <code>{}</code>, state <code>{}</code>, scopes <code>{}</code>.</p>{}\
-         <p>This stand-in runs no challenge itself: use the Client API with the same token; \
-         codes appear in <a href=\"../outbox\">the outbox</a>.</p>",
-        escape(&view.action),
-        escape(&view.user_id),
-        escape(&view.state),
-        escape(&view.scopes.join(" ")),
-        redirect,
-    ))
-    .into_response()
+    Html(page.render()).into_response()
 }

@@ -1,5 +1,9 @@
 //! The emulator's in-memory tenant and its rules (see the module docs of `super`).
 
+mod passkeys;
+
+pub use passkeys::{CEREMONY_TTL, RelyingParty};
+
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
@@ -62,6 +66,8 @@ pub struct Store {
     users: HashMap<String, User>,
     tokens: HashMap<String, Token>,
     outbox: Vec<OutboxMessage>,
+    /// Passkey ceremonies in flight, by `challengeId`.
+    ceremonies: HashMap<String, passkeys::Ceremony>,
 }
 
 #[derive(Default)]
@@ -70,6 +76,9 @@ struct User {
     phone_number: Option<String>,
     authenticators: Vec<UserAuthenticator>,
     actions: HashMap<String, Action>,
+    /// The WebAuthn user handle, made at the first passkey registration.
+    webauthn_handle: Option<uuid::Uuid>,
+    passkeys: Vec<passkeys::StoredPasskey>,
 }
 
 struct Action {
@@ -99,6 +108,14 @@ struct PendingOtp {
     attempts: u32,
     /// `Some(id)` when verifying this code completes an enrollment.
     enrolls: Option<String>,
+}
+
+/// The action a client token stands for, once its challenge is passed.
+struct Succeeded {
+    user_id: String,
+    idempotency_key: String,
+    action: String,
+    scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -386,6 +403,7 @@ impl Store {
         match (user, position) {
             (Some(user), Some(index)) => {
                 user.authenticators.remove(index);
+                self.forget_passkey(user_id, id);
                 Ok(())
             }
             _ => Err(EmulatorError::new(
@@ -569,24 +587,14 @@ impl Store {
                 None
             }
         };
-        if let Some(record) = user.actions.get_mut(&key) {
-            record.state = UserActionState::ChallengeSucceeded;
-            record.state_updated_at = now;
-            record.verification_method = Some(VerificationMethod::EmailOtp);
-        }
-        let validation_token = random_token();
-        self.tokens.insert(
-            validation_token.clone(),
-            Token {
+        let validation_token = self.succeed(
+            Succeeded {
                 user_id,
                 idempotency_key: key,
                 action,
                 scopes,
-                email_hint: None,
-                redirect_url: None,
-                expires_at: now + TOKEN_TTL,
-                pending: None,
             },
+            VerificationMethod::EmailOtp,
         );
         let mut body = json!({ "isVerified": true, "accessToken": validation_token });
         if let Some(mut authenticator) = enrolled {
@@ -595,6 +603,43 @@ impl Store {
             body["userAuthenticator"] = serde_json::to_value(authenticator).unwrap_or(Value::Null);
         }
         Ok(body)
+    }
+
+    /// A challenge passed with `method`: the action becomes `CHALLENGE_SUCCEEDED` and a new
+    /// validation token (which `/validate` accepts and the Client API takes as a bearer) is
+    /// returned.
+    fn succeed(&mut self, succeeded: Succeeded, method: VerificationMethod) -> String {
+        let now = self.now();
+        let Succeeded {
+            user_id,
+            idempotency_key,
+            action,
+            scopes,
+        } = succeeded;
+        if let Some(record) = self
+            .users
+            .get_mut(&user_id)
+            .and_then(|user| user.actions.get_mut(&idempotency_key))
+        {
+            record.state = UserActionState::ChallengeSucceeded;
+            record.state_updated_at = now;
+            record.verification_method = Some(method);
+        }
+        let validation_token = random_token();
+        self.tokens.insert(
+            validation_token.clone(),
+            Token {
+                user_id,
+                idempotency_key,
+                action,
+                scopes,
+                email_hint: None,
+                redirect_url: None,
+                expires_at: now + TOKEN_TTL,
+                pending: None,
+            },
+        );
+        validation_token
     }
 
     /// Latest code per (user, email), oldest first; optionally for one user or email.

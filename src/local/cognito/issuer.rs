@@ -72,6 +72,8 @@ pub struct SignedIn<'a> {
     pub origin_jti: &'a str,
     /// Standard and custom attributes; `*_verified` values are `"true"` / `"false"`.
     pub attributes: &'a BTreeMap<String, String>,
+    /// `cognito:groups`, in both tokens, when not empty.
+    pub groups: &'a [String],
 }
 
 /// What `InitiateAuth` / `RespondToAuthChallenge` return when the sign-in completes.
@@ -192,6 +194,7 @@ impl LocalIssuer {
                 auth_time: Some(who.auth_time),
                 client_id: Some(who.client_id.to_owned()),
                 origin_jti: Some(who.origin_jti.to_owned()),
+                groups: who.groups.to_vec(),
                 ..TokenRequest::default()
             })
             .unwrap_or_else(|_| unreachable!("the defaults are valid"));
@@ -200,6 +203,9 @@ impl LocalIssuer {
             .map_or(0, |d| d.as_secs() as i64);
         let mut claims = Map::new();
         claims.insert("sub".into(), json!(who.sub));
+        if !who.groups.is_empty() {
+            claims.insert("cognito:groups".into(), json!(who.groups));
+        }
         let verified = |name: &str| who.attributes.get(name).map(|v| json!(v == "true"));
         if let Some(email_verified) = verified("email_verified") {
             claims.insert("email_verified".into(), email_verified);

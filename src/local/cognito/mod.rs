@@ -6,8 +6,8 @@
 //!
 //! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
 //! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
-//! `GetTokensFromRefreshToken`, `RevokeToken` and `AdminUserGlobalSignOut` (what session revocation
-//! calls). Like a new Cognito pool it runs with
+//! `GetTokensFromRefreshToken`, `RevokeToken`, `AdminUserGlobalSignOut` (what session revocation
+//! calls) and `AdminAddUserToGroup` (groups land in `cognito:groups`). Like a new Cognito pool it runs with
 //! `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
 //! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
 //! pool does.
@@ -91,6 +91,12 @@ impl LocalCognito {
         self
     }
 
+    /// Creates `group` in the pool, for `AdminAddUserToGroup`.
+    pub fn with_group(self, group: &str) -> Self {
+        self.state().pool.create_group(group);
+        self
+    }
+
     /// The sign-in policy the pool's triggers run with.
     pub fn sign_in_policy(&self) -> &SignInConfig {
         &self.triggers.policy
@@ -130,6 +136,7 @@ impl LocalCognito {
             "GetTokensFromRefreshToken" => self.get_tokens_from_refresh_token(body),
             "RevokeToken" => self.revoke_token(body),
             "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(body),
+            "AdminAddUserToGroup" => self.admin_add_user_to_group(body),
             other => Err(CognitoError::unknown_operation(other)),
         }
     }

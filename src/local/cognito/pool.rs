@@ -2,7 +2,7 @@
 //! the default password policy, the standard attribute schema, email and phone formats, and
 //! case-insensitive usernames.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
@@ -45,6 +45,8 @@ pub struct LocalUser {
     pub attributes: BTreeMap<String, String>,
     pub confirmed: bool,
     pub password: PasswordVerifier,
+    /// The groups the user is in (`cognito:groups` in their tokens), in the order added.
+    pub groups: Vec<String>,
 }
 
 impl LocalUser {
@@ -76,6 +78,8 @@ pub struct RefreshGrant {
 pub struct Pool {
     users: HashMap<String, LocalUser>,
     refresh_tokens: HashMap<String, RefreshGrant>,
+    /// The pool's groups, by name (case-sensitive, as in Cognito).
+    groups: BTreeSet<String>,
 }
 
 impl Pool {
@@ -87,6 +91,30 @@ impl Pool {
     pub fn user_by_name_or_sub(&self, name: &str) -> Option<&LocalUser> {
         self.user(name)
             .or_else(|| self.users.values().find(|user| user.sub == name))
+    }
+
+    /// Creates `group` (an existing group is left as it is).
+    pub fn create_group(&mut self, group: &str) {
+        self.groups.insert(group.to_owned());
+    }
+
+    /// `AdminAddUserToGroup`: `name` is a username or `sub`; adding twice is not an error.
+    pub fn add_user_to_group(&mut self, name: &str, group: &str) -> Result<(), CognitoError> {
+        if !self.groups.contains(group) {
+            return Err(CognitoError::resource_not_found("Group not found."));
+        }
+        let key = self
+            .user_by_name_or_sub(name)
+            .map(|user| user.username.to_lowercase())
+            .ok_or_else(CognitoError::user_not_found)?;
+        let user = self
+            .users
+            .get_mut(&key)
+            .unwrap_or_else(|| unreachable!("found above"));
+        if !user.groups.iter().any(|known| known == group) {
+            user.groups.push(group.to_owned());
+        }
+        Ok(())
     }
 
     /// Revokes every refresh token of `username` (global sign-out).
@@ -263,10 +291,34 @@ mod tests {
             attributes: BTreeMap::new(),
             confirmed: true,
             password: PasswordVerifier::random("Pool"),
+            groups: Vec::new(),
         };
         pool.add(user("Alice")).unwrap();
         assert_eq!(pool.user("alice").unwrap().username, "Alice");
         let error = pool.add(user("ALICE")).unwrap_err();
         assert_eq!(error.kind, "UsernameExistsException");
+    }
+
+    #[test]
+    fn users_join_existing_groups_only_and_once() {
+        let mut pool = Pool::default();
+        let alice = LocalUser {
+            sub: uuid::Uuid::new_v4().to_string(),
+            username: "Alice".into(),
+            attributes: BTreeMap::new(),
+            confirmed: true,
+            password: PasswordVerifier::random("Pool"),
+            groups: Vec::new(),
+        };
+        let sub = alice.sub.clone();
+        pool.add(alice).unwrap();
+        let missing = pool.add_user_to_group("alice", "admins").unwrap_err();
+        assert_eq!(missing.kind, "ResourceNotFoundException");
+        pool.create_group("admins");
+        pool.add_user_to_group("alice", "admins").unwrap();
+        pool.add_user_to_group(&sub, "admins").unwrap();
+        assert_eq!(pool.user("ALICE").unwrap().groups, ["admins"]);
+        let nobody = pool.add_user_to_group("bob", "admins").unwrap_err();
+        assert_eq!(nobody.kind, "UserNotFoundException");
     }
 }

@@ -201,6 +201,22 @@ impl LocalCognito {
         Ok(json!({}))
     }
 
+    /// `AdminAddUserToGroup`: the user's next tokens carry the group in `cognito:groups`. The
+    /// user may be named by username or `sub`; the group must exist (`dev` creates the admin
+    /// group). Signed by the caller's AWS credentials in Cognito; not checked here.
+    pub(super) fn admin_add_user_to_group(&self, body: &Value) -> Result<Value, CognitoError> {
+        let pool_id = required(body, "UserPoolId")?;
+        if pool_id != self.user_pool_id {
+            return Err(CognitoError::resource_not_found(format!(
+                "User pool {pool_id} does not exist."
+            )));
+        }
+        let name = required(body, "Username")?;
+        let group = required(body, "GroupName")?;
+        self.state().pool.add_user_to_group(name, group)?;
+        Ok(json!({}))
+    }
+
     /// Asks Define what comes next and does it: another challenge (through Create, or the SRP
     /// step), tokens, or the end of the sign-in.
     async fn advance(
@@ -334,6 +350,7 @@ impl LocalCognito {
             auth_time,
             origin_jti: &origin_jti,
             attributes: &user.attributes,
+            groups: &user.groups,
         });
         let refresh_token = self.state().pool.issue_refresh_token(RefreshGrant {
             username: user.username.clone(),
@@ -375,6 +392,7 @@ impl LocalCognito {
             auth_time: grant.auth_time,
             origin_jti: &grant.origin_jti,
             attributes: &user.attributes,
+            groups: &user.groups,
         });
         Ok(json!({
             "AuthenticationResult": {

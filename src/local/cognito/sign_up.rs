@@ -88,6 +88,7 @@ impl LocalCognito {
                 Some(password) => PasswordVerifier::new(&self.pool_name, username, password),
                 None => PasswordVerifier::random(&self.pool_name),
             },
+            groups: Vec::new(),
         };
         self.state().pool.add(user)?;
         tracing::info!(confirmed, "local user signed up");

@@ -1,0 +1,331 @@
+//! Passkeys in the emulator: the Client API's registration and authentication ceremonies,
+//! verified by `webauthn-rs` against the configured relying party (attestation `none`, user
+//! verification required, the signature counter checked).
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use url::Url;
+use webauthn_rs::prelude::{
+    AuthenticatorAttachment, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+};
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+use super::{EmulatorError, Store, Succeeded, new_authenticator, timestamp};
+use crate::authsignal::{VerificationMethod, WebauthnCredential};
+
+/// How long a ceremony's challenge can be answered (WebAuthn's recommended timeout).
+pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
+
+/// The relying party passkeys are bound to: its id (a domain) and the origin pages call from.
+pub struct RelyingParty {
+    webauthn: Webauthn,
+}
+
+impl RelyingParty {
+    /// `rp_id` must be `origin`'s host or a parent domain of it. An origin on `localhost`
+    /// accepts any port, so the example app works on whatever port `dev` was given.
+    pub fn new(rp_id: &str, origin: &Url) -> Result<Self, String> {
+        let any_port = origin.host_str() == Some("localhost");
+        let webauthn = WebauthnBuilder::new(rp_id, origin)
+            .and_then(|builder| {
+                builder
+                    .rp_name("cognito-authsignal (local)")
+                    .allow_any_port(any_port)
+                    .timeout(CEREMONY_TTL)
+                    .build()
+            })
+            .map_err(|error| {
+                format!("`{rp_id}` is not a relying-party id for `{origin}`: {error}")
+            })?;
+        Ok(RelyingParty { webauthn })
+    }
+
+    /// `localhost`, for pages on `http://localhost:<any port>`.
+    pub fn localhost() -> Self {
+        let origin = Url::parse("http://localhost").unwrap_or_else(|_| unreachable!());
+        Self::new("localhost", &origin)
+            .unwrap_or_else(|error| unreachable!("the default relying party is valid: {error}"))
+    }
+}
+
+/// A ceremony started by an options call and finished, once, by the matching verify call.
+pub(super) struct Ceremony {
+    /// The bearer token that started it: only that token may finish it.
+    token: String,
+    user_id: String,
+    expires_at: SystemTime,
+    step: Step,
+}
+
+enum Step {
+    Register(Box<PasskeyRegistration>),
+    Authenticate(Box<PasskeyAuthentication>),
+}
+
+/// A registered passkey: the credential and the authenticator it is listed as.
+pub(super) struct StoredPasskey {
+    authenticator_id: String,
+    credential: Passkey,
+}
+
+fn refused(description: &str) -> EmulatorError {
+    EmulatorError::invalid_request(description.to_owned())
+}
+
+fn credential_id(passkey: &Passkey) -> String {
+    URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())
+}
+
+impl Store {
+    /// Takes the ceremony `challenge_id` if `bearer` started it and it has not expired. A
+    /// ceremony is used at most once, whatever the outcome.
+    fn take_ceremony(
+        &mut self,
+        bearer: Option<&str>,
+        challenge_id: Option<&str>,
+    ) -> Result<Ceremony, EmulatorError> {
+        let now = self.now();
+        let token = self.client_token(bearer)?;
+        let token_user = token.user_id.clone();
+        let ceremony = challenge_id
+            .and_then(|id| self.ceremonies.remove(id))
+            .ok_or_else(|| refused("The challengeId is unknown or was already used."))?;
+        if Some(ceremony.token.as_str()) != bearer || ceremony.user_id != token_user {
+            return Err(refused("The challengeId belongs to another token."));
+        }
+        if ceremony.expires_at <= now {
+            return Err(refused("The passkey challenge has expired."));
+        }
+        Ok(ceremony)
+    }
+
+    fn start_ceremony(&mut self, bearer: &str, user_id: &str, step: Step) -> String {
+        let now = self.now();
+        self.ceremonies
+            .retain(|_, ceremony| ceremony.expires_at > now);
+        let challenge_id = Uuid::new_v4().to_string();
+        self.ceremonies.insert(
+            challenge_id.clone(),
+            Ceremony {
+                token: bearer.to_owned(),
+                user_id: user_id.to_owned(),
+                expires_at: now + CEREMONY_TTL,
+                step,
+            },
+        );
+        challenge_id
+    }
+
+    /// `POST /client/user-authenticators/passkey/registration-options {username?,
+    /// authenticatorAttachment?}` → `{challengeId, options}` (WebAuthn creation options in
+    /// their JSON form). Needs `add:authenticators` once the user has an authenticator.
+    pub fn passkey_registration_options(
+        &mut self,
+        relying_party: &RelyingParty,
+        bearer: Option<&str>,
+        username: Option<&str>,
+        attachment: Option<&str>,
+    ) -> Result<Value, EmulatorError> {
+        let (user_id, scopes) = {
+            let token = self.client_token(bearer)?;
+            (token.user_id.clone(), token.scopes.clone())
+        };
+        self.check_may_add(&user_id, &scopes)?;
+        let attachment = match attachment {
+            None => None,
+            Some("platform") => Some(AuthenticatorAttachment::Platform),
+            Some("cross-platform") => Some(AuthenticatorAttachment::CrossPlatform),
+            Some(_) => {
+                return Err(refused(
+                    "authenticatorAttachment must be `platform` or `cross-platform`.",
+                ));
+            }
+        };
+        let user = self.user(&user_id);
+        let handle = *user.webauthn_handle.get_or_insert_with(Uuid::new_v4);
+        let existing = user
+            .passkeys
+            .iter()
+            .map(|stored| stored.credential.cred_id().clone())
+            .collect::<Vec<_>>();
+        let name = username
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or(&user_id);
+        let (mut options, state) = relying_party
+            .webauthn
+            .start_passkey_registration(handle, name, name, Some(existing))
+            .map_err(|error| refused(&format!("Passkey registration cannot start: {error}.")))?;
+        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+            selection.authenticator_attachment = attachment;
+        }
+        let bearer = bearer.unwrap_or_default();
+        let challenge_id = self.start_ceremony(bearer, &user_id, Step::Register(Box::new(state)));
+        Ok(json!({ "challengeId": challenge_id, "options": options.public_key }))
+    }
+
+    /// `POST /client/user-authenticators/passkey {registrationCredential, challengeId}`:
+    /// verifies the attestation and adds a `PASSKEY` authenticator; the action succeeds and a
+    /// validation token is returned, as after an email OTP enrollment.
+    pub fn passkey_register(
+        &mut self,
+        relying_party: &RelyingParty,
+        bearer: Option<&str>,
+        challenge_id: Option<&str>,
+        credential: &RegisterPublicKeyCredential,
+    ) -> Result<Value, EmulatorError> {
+        let ceremony = self.take_ceremony(bearer, challenge_id)?;
+        let Step::Register(state) = ceremony.step else {
+            return Err(refused("The challengeId is not a passkey registration."));
+        };
+        let passkey = relying_party
+            .webauthn
+            .finish_passkey_registration(credential, &state)
+            .map_err(|error| {
+                refused(&format!("The passkey registration is not valid: {error}."))
+            })?;
+        let taken = self.users.values().any(|user| {
+            user.passkeys
+                .iter()
+                .any(|stored| stored.credential.cred_id() == passkey.cred_id())
+        });
+        if taken {
+            return Err(refused("This credential is already registered."));
+        }
+        let stamp = timestamp(self.now());
+        let authenticator_id = Uuid::new_v4().to_string();
+        let mut authenticator = new_authenticator(
+            &ceremony.user_id,
+            authenticator_id.clone(),
+            VerificationMethod::Passkey,
+            &stamp,
+        );
+        authenticator.last_verified_at = Some(stamp);
+        authenticator.webauthn_credential = Some(WebauthnCredential {
+            credential_id: Some(credential_id(&passkey)),
+            name: Some("Passkey".to_owned()),
+            ..WebauthnCredential::default()
+        });
+        let user = self.user(&ceremony.user_id);
+        user.authenticators.push(authenticator.clone());
+        user.passkeys.push(StoredPasskey {
+            authenticator_id: authenticator_id.clone(),
+            credential: passkey,
+        });
+        let succeeded = self.succeeded_for(bearer)?;
+        let validation_token = self.succeed(succeeded, VerificationMethod::Passkey);
+        Ok(json!({
+            "isVerified": true,
+            "accessToken": validation_token,
+            "userAuthenticatorId": authenticator_id,
+            "userId": ceremony.user_id,
+            "userAuthenticator": authenticator,
+        }))
+    }
+
+    /// `POST /client/user-authenticators/passkey/authentication-options {challengeId?}` →
+    /// `{challengeId, options}` listing the token's user's passkeys.
+    pub fn passkey_authentication_options(
+        &mut self,
+        relying_party: &RelyingParty,
+        bearer: Option<&str>,
+    ) -> Result<Value, EmulatorError> {
+        let user_id = self.client_token(bearer)?.user_id.clone();
+        let credentials: Vec<Passkey> = self
+            .users
+            .get(&user_id)
+            .map(|user| {
+                user.passkeys
+                    .iter()
+                    .map(|stored| stored.credential.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if credentials.is_empty() {
+            return Err(refused("The user has no passkey."));
+        }
+        let (options, state) = relying_party
+            .webauthn
+            .start_passkey_authentication(&credentials)
+            .map_err(|error| refused(&format!("Passkey sign-in cannot start: {error}.")))?;
+        let bearer = bearer.unwrap_or_default();
+        let challenge_id =
+            self.start_ceremony(bearer, &user_id, Step::Authenticate(Box::new(state)));
+        Ok(json!({ "challengeId": challenge_id, "options": options.public_key }))
+    }
+
+    /// `POST /client/verify/passkey {authenticationCredential, challengeId}`: verifies the
+    /// assertion (challenge, origin, relying party, user verification, signature, and a
+    /// signature counter that must go up) → `{isVerified, accessToken, userId,
+    /// userAuthenticatorId}`. A refused assertion is `{isVerified: false}`.
+    pub fn passkey_verify(
+        &mut self,
+        relying_party: &RelyingParty,
+        bearer: Option<&str>,
+        challenge_id: Option<&str>,
+        credential: &PublicKeyCredential,
+    ) -> Result<Value, EmulatorError> {
+        let ceremony = self.take_ceremony(bearer, challenge_id)?;
+        let Step::Authenticate(state) = ceremony.step else {
+            return Err(refused("The challengeId is not a passkey sign-in."));
+        };
+        let result = match relying_party
+            .webauthn
+            .finish_passkey_authentication(credential, &state)
+        {
+            Ok(result) => result,
+            Err(error) => {
+                tracing::info!(%error, "emulator: passkey assertion refused");
+                return Ok(json!({ "isVerified": false }));
+            }
+        };
+        let stamp = timestamp(self.now());
+        let user = self.user(&ceremony.user_id);
+        let Some(stored) = user
+            .passkeys
+            .iter_mut()
+            .find(|stored| stored.credential.cred_id() == result.cred_id())
+        else {
+            return Ok(json!({ "isVerified": false }));
+        };
+        stored.credential.update_credential(&result);
+        let authenticator_id = stored.authenticator_id.clone();
+        if let Some(listed) = user
+            .authenticators
+            .iter_mut()
+            .find(|a| a.user_authenticator_id == authenticator_id)
+        {
+            listed.last_verified_at = Some(stamp);
+        }
+        let succeeded = self.succeeded_for(bearer)?;
+        let validation_token = self.succeed(succeeded, VerificationMethod::Passkey);
+        Ok(json!({
+            "isVerified": true,
+            "accessToken": validation_token,
+            "userId": ceremony.user_id,
+            "userAuthenticatorId": authenticator_id,
+        }))
+    }
+
+    /// The action behind a bearer token, to mark as succeeded.
+    fn succeeded_for(&mut self, bearer: Option<&str>) -> Result<Succeeded, EmulatorError> {
+        let token = self.client_token(bearer)?;
+        Ok(Succeeded {
+            user_id: token.user_id.clone(),
+            idempotency_key: token.idempotency_key.clone(),
+            action: token.action.clone(),
+            scopes: token.scopes.clone(),
+        })
+    }
+
+    /// Forgets the passkey listed as `authenticator_id` (its authenticator was deleted).
+    pub(super) fn forget_passkey(&mut self, user_id: &str, authenticator_id: &str) {
+        if let Some(user) = self.users.get_mut(user_id) {
+            user.passkeys
+                .retain(|stored| stored.authenticator_id != authenticator_id);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Passkeys in the emulator's Client API, answered by a software authenticator: registration
+//! and sign-in are verified for real (origin, relying party, user verification, signature,
+//! signature counter), ceremonies are single-use, and a passkey is an authenticator like any
+//! other (listed, validated as `PASSKEY`, deleted).
+
+use cognito_authsignal::authsignal::*;
+use serde_json::{Value, json};
+
+use crate::emulator::{EmulatorApp, SECRET};
+use crate::soft_passkey::{Fault, SoftPasskey};
+
+const ORIGIN: &str = "http://localhost:5173";
+
+struct Passkeys {
+    app: EmulatorApp,
+    client: AuthsignalClient,
+}
+
+impl Passkeys {
+    async fn start() -> Passkeys {
+        let app = EmulatorApp::spawn().await;
+        let client = app.client(SECRET);
+        Passkeys { app, client }
+    }
+
+    /// A client token for `action`, as the service's track call gets one.
+    async fn token(&self, user: &str, action: &str, scope: Option<&str>) -> String {
+        let attributes = TrackAttributes {
+            scope: scope.map(str::to_owned),
+            ..TrackAttributes::default()
+        };
+        let tracked = self.client.track(user, action, &attributes).await.unwrap();
+        tracked.token.unwrap()
+    }
+
+    async fn call(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.app.local.client_api_raw(path, token, Some(body)).await
+    }
+
+    /// Registration options, then the authenticator's answer with `fault`.
+    async fn register(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> (u16, Value) {
+        let (status, options) = self
+            .call(
+                "user-authenticators/passkey/registration-options",
+                token,
+                json!({ "username": "jo@example.com", "authenticatorAttachment": "platform" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{options}");
+        let credential = passkey.register(&options["options"], fault);
+        self.call(
+            "user-authenticators/passkey",
+            token,
+            json!({ "registrationCredential": credential, "challengeId": options["challengeId"] }),
+        )
+        .await
+    }
+
+    /// Authentication options, then the authenticator's assertion with `fault`.
+    async fn sign_in(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> Value {
+        let (status, options) = self
+            .call(
+                "user-authenticators/passkey/authentication-options",
+                token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{options}");
+        let allowed = options["options"]["allowCredentials"].as_array().unwrap();
+        assert!(
+            allowed
+                .iter()
+                .any(|c| c["id"] == passkey.credential_id_b64().as_str()),
+            "{options}"
+        );
+        let credential = passkey.assert(&options["options"], fault);
+        let (status, verified) = self
+            .call(
+                "verify/passkey",
+                token,
+                json!({ "authenticationCredential": credential, "challengeId": options["challengeId"] }),
+            )
+            .await;
+        assert_eq!(status, 200, "{verified}");
+        verified
+    }
+
+    async fn validate(&self, token: &str) -> ValidateChallengeResponse {
+        self.client
+            .validate_challenge(&ValidateChallengeRequest {
+                token: token.to_owned(),
+                user_id: None,
+                action: None,
+            })
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_registered_passkey_is_listed_and_signs_in() {
+    let passkeys = Passkeys::start().await;
+    let user = "5f0c1a7e-passkey-user";
+    let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+
+    let enrollment = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, added) = passkeys
+        .register(&enrollment, &mut passkey, Fault::None)
+        .await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(added["isVerified"], true);
+    assert_eq!(added["userId"], user);
+    assert_eq!(added["userAuthenticator"]["verificationMethod"], "PASSKEY");
+    let enrolled = passkeys
+        .validate(added["accessToken"].as_str().unwrap())
+        .await;
+    assert!(enrolled.is_valid);
+    assert_eq!(
+        enrolled.verification_method,
+        Some(VerificationMethod::Passkey)
+    );
+
+    let listed = passkeys.client.get_authenticators(user).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].verification_method, VerificationMethod::Passkey);
+    assert_eq!(
+        listed[0].user_authenticator_id,
+        added["userAuthenticatorId"].as_str().unwrap()
+    );
+    let credential = listed[0].webauthn_credential.as_ref().unwrap();
+    assert_eq!(
+        credential.credential_id.as_deref(),
+        Some(passkey.credential_id_b64().as_str())
+    );
+
+    let sign_in = passkeys.token(user, "signIn", None).await;
+    let verified = passkeys.sign_in(&sign_in, &mut passkey, Fault::None).await;
+    assert_eq!(verified["isVerified"], true, "{verified}");
+    assert_eq!(
+        verified["userAuthenticatorId"],
+        added["userAuthenticatorId"]
+    );
+    let validated = passkeys
+        .validate(verified["accessToken"].as_str().unwrap())
+        .await;
+    assert!(validated.challenge_succeeded());
+    assert_eq!(validated.action(), Some("signIn"));
+    assert_eq!(
+        validated.verification_method,
+        Some(VerificationMethod::Passkey)
+    );
+}
+
+#[tokio::test]
+async fn an_assertion_with_any_defect_is_refused() {
+    let passkeys = Passkeys::start().await;
+    let user = "passkey-defects";
+    let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+    let enrollment = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, _) = passkeys
+        .register(&enrollment, &mut passkey, Fault::None)
+        .await;
+    assert_eq!(status, 200);
+
+    for fault in [
+        Fault::Origin,
+        Fault::RpId,
+        Fault::Signature,
+        Fault::NoUserVerification,
+    ] {
+        let token = passkeys.token(user, "signIn", None).await;
+        let refused = passkeys.sign_in(&token, &mut passkey, fault).await;
+        assert_eq!(refused["isVerified"], false, "{fault:?}: {refused}");
+        assert!(refused.get("accessToken").is_none(), "{fault:?}");
+        // The action did not succeed: the client token does not validate.
+        assert!(!passkeys.validate(&token).await.is_valid, "{fault:?}");
+    }
+    // The signature counter must go up from the last accepted assertion's: the same value
+    // again is what a cloned authenticator sends.
+    let token = passkeys.token(user, "signIn", None).await;
+    let accepted = passkeys.sign_in(&token, &mut passkey, Fault::None).await;
+    assert_eq!(accepted["isVerified"], true, "{accepted}");
+    let token = passkeys.token(user, "signIn", None).await;
+    let replayed = passkeys
+        .sign_in(&token, &mut passkey, Fault::CounterNotIncreased)
+        .await;
+    assert_eq!(replayed["isVerified"], false, "{replayed}");
+    assert!(!passkeys.validate(&token).await.is_valid);
+}
+
+#[tokio::test]
+async fn a_registration_from_another_origin_or_relying_party_is_refused() {
+    let passkeys = Passkeys::start().await;
+    for fault in [Fault::Origin, Fault::RpId, Fault::NoUserVerification] {
+        let user = format!("passkey-registration-{fault:?}");
+        let token = passkeys.token(&user, "addAuthenticator", None).await;
+        let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+        let (status, body) = passkeys.register(&token, &mut passkey, fault).await;
+        assert_eq!(status, 400, "{fault:?}: {body}");
+        assert_eq!(body["errorCode"], "invalid_request");
+        assert!(
+            passkeys
+                .client
+                .get_authenticators(&user)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    // A page on localhost at another port is the same relying party.
+    let token = passkeys
+        .token("passkey-other-port", "addAuthenticator", None)
+        .await;
+    let mut passkey = SoftPasskey::new("localhost", "http://localhost:41234");
+    let (status, body) = passkeys.register(&token, &mut passkey, Fault::None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_ceremony_is_answered_once_by_the_token_that_started_it() {
+    let passkeys = Passkeys::start().await;
+    let user = "passkey-ceremonies";
+    let token = passkeys.token(user, "addAuthenticator", None).await;
+    let (_, options) = passkeys
+        .call(
+            "user-authenticators/passkey/registration-options",
+            &token,
+            json!({}),
+        )
+        .await;
+    let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+    let credential = passkey.register(&options["options"], Fault::None);
+    let answer =
+        json!({ "registrationCredential": credential, "challengeId": options["challengeId"] });
+
+    let other = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, body) = passkeys
+        .call("user-authenticators/passkey", &other, answer.clone())
+        .await;
+    assert_eq!(
+        (status, &body["errorCode"]),
+        (400, &json!("invalid_request"))
+    );
+    // The other token's attempt used the ceremony up.
+    let (status, body) = passkeys
+        .call("user-authenticators/passkey", &token, answer)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["errorDescription"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+    let (status, _) = passkeys
+        .call(
+            "verify/passkey",
+            &token,
+            json!({ "authenticationCredential": passkey.assert(&json!({"challenge": "x", "rpId": "localhost"}), Fault::None), "challengeId": "made-up" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_second_authenticator_needs_the_add_scope_and_a_deleted_passkey_signs_in_no_more() {
+    let passkeys = Passkeys::start().await;
+    let user = "passkey-second";
+    let mut first = SoftPasskey::new("localhost", ORIGIN);
+    let token = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, added) = passkeys.register(&token, &mut first, Fault::None).await;
+    assert_eq!(status, 200);
+
+    let unscoped = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, refused) = passkeys
+        .call(
+            "user-authenticators/passkey/registration-options",
+            &unscoped,
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, &refused["errorCode"]), (403, &json!("forbidden")));
+
+    let scoped = passkeys
+        .token(user, "addAuthenticator", Some("add:authenticators"))
+        .await;
+    let (_, options) = passkeys
+        .call(
+            "user-authenticators/passkey/registration-options",
+            &scoped,
+            json!({}),
+        )
+        .await;
+    let excluded = options["options"]["excludeCredentials"].as_array().unwrap();
+    assert_eq!(excluded.len(), 1, "the existing passkey is excluded");
+    // The same credential registered again is refused.
+    let credential = first.register(&options["options"], Fault::None);
+    let (status, body) = passkeys
+        .call(
+            "user-authenticators/passkey",
+            &scoped,
+            json!({ "registrationCredential": credential, "challengeId": options["challengeId"] }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    let id = added["userAuthenticatorId"].as_str().unwrap();
+    passkeys
+        .client
+        .delete_authenticator(user, id)
+        .await
+        .unwrap();
+    let sign_in = passkeys.token(user, "signIn", None).await;
+    let (status, body) = passkeys
+        .call(
+            "user-authenticators/passkey/authentication-options",
+            &sign_in,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errorDescription"], "The user has no passkey.");
+}
