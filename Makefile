@@ -5,19 +5,22 @@ SAM_VENV := .venv-sam
 LAMBDA_VENV := .venv-lambda
 PYTHON ?= python3
 
-.PHONY: dev dev-aws test check infra deps bench build lambda smoke openapi
+WEB := examples/web
 
-## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration).
-dev:
+.PHONY: dev dev-aws test check infra deps web bench build lambda smoke openapi
+
+## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration),
+## and the example web app at http://localhost:3000/.
+dev: web
 	cargo run --bin cognito-authsignal -- dev --port $(or $(PORT),3000)
 
 ## The same, with the AWS integrations (replay table, event bus, session revocation) on a local
 ## moto_server that dev starts itself (moto is installed into .venv first).
-dev-aws: $(VENV)/.installed
+dev-aws: $(VENV)/.installed web
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run --bin cognito-authsignal -- dev --aws-local --port $(or $(PORT),3000)
 
 ## Run every check and test, installing what the tests need first.
-test: deps check infra
+test: deps check infra web
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
 
 ## Formatting and lints.
@@ -40,7 +43,7 @@ infra: $(INFRA_VENV)/.installed $(SAM_VENV)/.installed
 ## Test tools: moto and the infra validators from PyPI into git-ignored venvs, Authsignal's SDKs
 ## and Amplify from npm (pinned by tests/node/package-lock.json). Each is re-installed when its
 ## pin file changes.
-deps: $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed tests/node/node_modules/.installed
+deps: $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed tests/node/node_modules/.installed /usr/bin/chromium
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,9 +64,24 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## The browser the example app's tests drive: Debian's chromium (browser downloads are not possible
+## here; Playwright is pointed at /usr/bin/chromium).
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium; }
+
+## The example web app (examples/web): its npm packages, the generated API client checked against
+## openapi/openapi.json, and the build that `dev` serves at /.
+web: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run --silent check:client && npm run --silent build
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Regenerate openapi/openapi.json from the code (a test fails when it drifts).
 openapi:
 	cargo run --quiet --bin cognito-authsignal -- openapi > openapi/openapi.json
+	cd $(WEB) && npm run --silent generate
 
 ## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators, and
 ## serve's start-up time and memory.

@@ -1,5 +1,5 @@
 //! Integration tests for the HTTP API: rules, upstream failures, audit, OpenAPI, Lambda, end to
-//! end (passkeys with a software authenticator).
+//! end (passkeys with a software authenticator, and the example web app in Chromium).
 
 mod check_order;
 mod clients;
@@ -22,3 +22,4 @@ mod rules;
 mod soft_passkey;
 mod token_kinds;
 mod upstream;
+mod web_app;

@@ -1,0 +1,464 @@
+// Drives the example app in headless Chromium against `cognito-authsignal dev` (which serves the
+// built app at `/`, its configuration at `/local/config.json`, the local Cognito user pool and
+// the Authsignal emulator, all on one port).
+// Usage: BASE_URL=http://localhost:3100 [SCREENSHOT_DIR=…] [CHROMIUM=/usr/bin/chromium] node tests/browser.mjs
+// BASE_URL must use the host name `localhost`: it is the passkeys' relying party id.
+// dev should run with RECENT_AUTH_MAX_AGE_SECONDS=1, so that removing an authenticator a few
+// seconds after signing in needs the "Confirm it's you" step-up.
+// Each step prints one line; the first failure prints what the page showed and exits non-zero.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const baseUrl = (process.env.BASE_URL ?? "").replace(/\/+$/, "");
+if (!baseUrl) throw new Error("BASE_URL is required, e.g. http://localhost:3100");
+assert.equal(new URL(baseUrl).hostname, "localhost", "BASE_URL must use the host name localhost (the WebAuthn RP id)");
+const screenshotDir = process.env.SCREENSHOT_DIR ?? join(import.meta.dirname, "..", "screenshots");
+mkdirSync(screenshotDir, { recursive: true });
+
+const started = Date.now();
+const suffix = `${process.pid}-${Date.now().toString(36)}`;
+let passed = 0;
+let browser;
+let currentPage;
+
+// Console errors and uncaught exceptions on every page. Some error responses are part of a flow
+// (the 403 that asks for a step-up, ...); Chromium logs each one as "Failed to load resource".
+// A step may allow exactly those (status and URL); anything else fails the run at the end.
+const unexpectedErrors = [];
+const expectedErrors = [];
+let allowed = [];
+// The app declares its icon; the emulator's own pages (the settings tab) do not, so Chromium
+// asks their server for /favicon.ico, sometimes after the step that opened them has ended.
+const alwaysAllowed = [
+  {
+    reason: "a page without an icon (not the app)",
+    matches: ({ text, url }) => text.includes("status of 404") && url.endsWith("/favicon.ico"),
+  },
+];
+
+function watch(page, name) {
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    record({ page: name, text: message.text(), url: message.location().url ?? "" });
+  });
+  page.on("pageerror", (error) => record({ page: name, text: `uncaught ${error.name}: ${error.message}`, url: "" }));
+}
+
+function record(entry) {
+  const reason = [...allowed, ...alwaysAllowed].find((allowance) => allowance.matches(entry))?.reason;
+  if (reason) expectedErrors.push({ ...entry, reason });
+  else unexpectedErrors.push(entry);
+}
+
+/** Allows, for this step only, the console error Chromium logs for one expected error response. */
+function allowResponse(status, urlPattern, reason) {
+  allowed.push({
+    reason,
+    matches: ({ text, url }) => text.includes(`status of ${status}`) && urlPattern.test(url),
+  });
+}
+
+async function step(name, run) {
+  try {
+    await run();
+  } catch (error) {
+    console.log(`not ok - ${name}`);
+    console.log(`  ${String(error?.stack ?? error).split("\n").join("\n  ")}`);
+    await reportPage();
+    console.log(`${passed} passed, 1 failed`);
+    await browser?.close();
+    process.exit(1);
+  } finally {
+    allowed = [];
+  }
+  passed += 1;
+  console.log(`ok - ${name}`);
+}
+
+async function reportPage() {
+  if (!currentPage || currentPage.isClosed()) return;
+  const status = await currentPage.getByTestId("status").textContent({ timeout: 1000 }).catch(() => "?");
+  console.log(`  status area: ${JSON.stringify(status)}`);
+  if (unexpectedErrors.length) console.log(`  console errors so far: ${JSON.stringify(unexpectedErrors, null, 1)}`);
+  const file = join(screenshotDir, "failure.png");
+  await currentPage.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+  console.log(`  screenshot: ${file}`);
+}
+
+/** Retries an assertion until it holds or `timeout` ms have passed. */
+async function eventually(check, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function getJson(path, init) {
+  const response = await fetch(`${baseUrl}${path}`, init).catch((error) => {
+    throw new Error(`${baseUrl}${path}: ${error.cause?.message ?? error.message} (is dev running there?)`);
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${init?.method ?? "GET"} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** The latest code the emulator "sent" to `email` (undefined before the first one). */
+async function latestMessage(email) {
+  const { messages } = await getJson(`/local/authsignal/outbox?email=${encodeURIComponent(email)}`);
+  return messages.at(-1);
+}
+
+/** Waits for a code sent after `before` (the latest message when the action started). */
+async function newCode(email, before) {
+  return eventually(async () => {
+    const message = await latestMessage(email);
+    assert.ok(message, `a code was sent to ${email}`);
+    assert.ok(!before || message.code !== before.code || message.sentAt !== before.sentAt, `a new code for ${email}`);
+    return message.code;
+  });
+}
+
+async function methods(list) {
+  return list.getByTestId("authenticator").evaluateAll((rows) => rows.map((row) => row.dataset.method).sort());
+}
+
+async function expectMethods(list, expected) {
+  await eventually(async () => assert.deepEqual(await methods(list), [...expected].sort()));
+}
+
+async function expectStatus(page, pattern) {
+  await eventually(async () => {
+    const text = await page.getByTestId("status").textContent();
+    assert.match(text ?? "", pattern);
+    assert.doesNotMatch(text ?? "", /\[object Object\]|    at /);
+  });
+}
+
+/** Signs up; the app then starts the sign-in at once (the Pre sign-up trigger confirms). */
+async function signUp(page, user) {
+  await page.getByTestId("sign-up-username").fill(user.username);
+  await page.getByTestId("sign-up-email").fill(user.email);
+  if (withPassword) await page.getByTestId("sign-up-password").fill(user.password);
+  await page.getByTestId("sign-up-submit").click();
+}
+
+async function signIn(page, user) {
+  await page.getByTestId("sign-in-username").fill(user.username);
+  if (withPassword) await page.getByTestId("sign-in-password").fill(user.password);
+  await page.getByTestId("sign-in-submit").click();
+}
+
+/** Answers an email-code challenge in `scope` (the sign-in challenge or the step-up panel). */
+async function answerWithEmail(scope, email) {
+  const before = await latestMessage(email);
+  await scope.getByTestId("challenge-email").click();
+  await scope.getByTestId("challenge-code").fill(await newCode(email, before));
+  await scope.getByTestId("challenge-code-submit").click();
+}
+
+async function signedInAs(page, user) {
+  await page.getByTestId("user-id").waitFor();
+  const userId = await page.getByTestId("user-id").textContent();
+  assert.match(userId, /^[0-9a-f-]{36}$/);
+  assert.equal(await page.getByTestId("username").textContent(), user.username);
+  return userId;
+}
+
+function newUser(name) {
+  return { username: `${name}-${suffix}`, email: `${name}-${suffix}@example.com`, password: "Corr3ct-Horse!" };
+}
+
+let config;
+await step("GET /local/config.json describes the local stack", async () => {
+  config = await getJson("/local/config.json");
+  for (const key of ["userPoolId", "userPoolClientId", "userPoolEndpoint", "authsignalApiUrl", "authsignalTenantId", "adminGroup"]) {
+    assert.equal(typeof config[key], "string", `config.${key}: ${JSON.stringify(config)}`);
+  }
+  assert.ok(["custom", "prebuilt"].includes(config.challengeUi), JSON.stringify(config));
+  assert.ok(["passwordless", "password_then_mfa"].includes(config.signInMode), JSON.stringify(config));
+  console.log(`# challengeUi ${config.challengeUi}, signInMode ${config.signInMode}`);
+});
+const withPassword = config.signInMode === "password_then_mfa";
+
+browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+async function openApp(name) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  context.setDefaultTimeout(10_000);
+  context.on("page", (page) => watch(page, name));
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/`);
+  currentPage = page;
+  return { context, page };
+}
+
+const alice = newUser("alice");
+
+const { context: aliceContext, page } = await openApp("alice");
+
+if (config.challengeUi === "prebuilt") {
+  await step("sign up, then sign in through the pre-built UI popup (email code from the outbox)", async () => {
+    const before = await latestMessage(alice.email);
+    await signUp(page, alice);
+    const popup = page.frameLocator("#__authsignal-popup-iframe");
+    await popup.getByTestId("prebuilt-code").fill(await newCode(alice.email, before));
+    await popup.getByTestId("prebuilt-verify").click();
+    await signedInAs(page, alice);
+  });
+
+  await step("the Account security page lists the EMAIL_OTP the sign-in enrolled", async () => {
+    await expectMethods(page.getByTestId("authenticators"), ["EMAIL_OTP"]);
+    await page.screenshot({ path: join(screenshotDir, "account-prebuilt.png"), fullPage: true });
+  });
+
+  await step("removing it after the sign-in went stale: the pre-built popup confirms, then the API's last_authenticator detail", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    allowResponse(409, /\/v1\/me\/authenticators\/[^/]+$/, "409 last_authenticator");
+    await sleep(2100);
+    const before = await latestMessage(alice.email);
+    await page.getByTestId("authenticators").getByTestId("authenticator-remove").click();
+    const popup = page.frameLocator("#__authsignal-popup-iframe");
+    await popup.getByTestId("prebuilt-code").fill(await newCode(alice.email, before));
+    await page.screenshot({ path: join(screenshotDir, "step-up-prebuilt.png") });
+    await popup.getByTestId("prebuilt-verify").click();
+    await expectStatus(page, /only|last/i);
+    await expectMethods(page.getByTestId("authenticators"), ["EMAIL_OTP"]);
+  });
+} else {
+  const cdp = await aliceContext.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const list = page.getByTestId("authenticators");
+  let aliceId;
+
+  await step("sign up: confirmed by the Pre sign-up trigger, the sign-in starts with an email challenge", async () => {
+    await page.getByTestId("sign-in-screen").waitFor();
+    await signUp(page, alice);
+    await page.getByTestId("challenge").getByTestId("challenge-email").waitFor();
+    // A first sign-in has nothing to use but the email code.
+    assert.equal(await page.getByTestId("challenge-passkey").count(), 0);
+  });
+
+  await step("email OTP sign-in: the code from the outbox signs in, the page shows the user id", async () => {
+    await answerWithEmail(page.getByTestId("challenge"), alice.email);
+    aliceId = await signedInAs(page, alice);
+  });
+
+  await step("the list shows the EMAIL_OTP the sign-in enrolled, email masked", async () => {
+    await expectMethods(list, ["EMAIL_OTP"]);
+    const row = await list.getByTestId("authenticator").textContent();
+    assert.match(row, /\*+@example\.com/);
+    assert.ok(!row.includes(alice.email), row);
+    assert.equal(await page.getByTestId("admin").count(), 0, "no admin view for a regular user");
+  });
+
+  await step("add a passkey: the stale sign-in asks 'Confirm it's you' (email code), then PASSKEY is listed", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
+    await sleep(2100); // RECENT_AUTH_MAX_AGE_SECONDS=1: the sign-in is no longer recent
+    await page.getByTestId("add-passkey").click();
+    const stepUp = page.getByTestId("step-up");
+    await stepUp.waitFor();
+    await answerWithEmail(stepUp, alice.email);
+    await expectMethods(list, ["EMAIL_OTP", "PASSKEY"]);
+    await stepUp.waitFor({ state: "detached" });
+    await page.screenshot({ path: join(screenshotDir, "account.png"), fullPage: true });
+  });
+
+  await step("'Manage in Authsignal' opens the pre-built UI's settings page in a new tab", async () => {
+    const [tab] = await Promise.all([aliceContext.waitForEvent("page"), page.getByTestId("open-settings").click()]);
+    await tab.waitForLoadState();
+    assert.match(tab.url(), /\/local\/authsignal\//);
+    await tab.close();
+  });
+
+  await step("an enrollment whose token expired (emulator clock +601 s) says 'start again'", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
+    allowResponse(401, /\/local\/authsignal\/v1\/client\/verify\/email-otp$/, "401 expired_token from the emulator");
+    const second = `alice-work-${suffix}@example.com`;
+    await page.getByTestId("add-email").click();
+    const before = await latestMessage(second);
+    await page.getByTestId("enroll-email").fill(second);
+    await page.getByTestId("enroll-email-submit").click();
+    await page.getByTestId("step-up").getByTestId("challenge-passkey").click();
+    await page.getByTestId("enroll-code").waitFor();
+    const code = await newCode(second, before);
+    await getJson("/local/authsignal/clock", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ advanceSeconds: 601 }),
+    });
+    await page.getByTestId("enroll-code").fill(code);
+    await page.getByTestId("enroll-code-submit").click();
+    await page.getByTestId("enrollment-expired").waitFor();
+    assert.match(await page.getByTestId("enrollment-expired").textContent(), /start again/);
+    await expectMethods(list, ["EMAIL_OTP", "PASSKEY"]);
+  });
+
+  await step("sign out", async () => {
+    await page.getByTestId("sign-out").click();
+    await page.getByTestId("sign-in-screen").waitFor();
+  });
+
+  await step("sign in with the passkey (the same virtual authenticator)", async () => {
+    await signIn(page, alice);
+    await page.getByTestId("challenge").getByTestId("challenge-passkey").click();
+    assert.equal(await signedInAs(page, alice), aliceId);
+  });
+
+  await step("remove the email after the sign-in went stale: 'Confirm it's you' with the passkey, then only PASSKEY", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    await expectMethods(list, ["EMAIL_OTP", "PASSKEY"]);
+    await sleep(2500);
+    await list.locator("[data-method=EMAIL_OTP]").getByTestId("authenticator-remove").click();
+    const stepUp = page.getByTestId("step-up");
+    await stepUp.waitFor();
+    await stepUp.getByTestId("challenge-passkey").click();
+    await expectMethods(list, ["PASSKEY"]);
+    await expectStatus(page, /Removed EMAIL_OTP/);
+  });
+
+  await step("removing the only authenticator shows the API's last_authenticator detail", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    allowResponse(409, /\/v1\/me\/authenticators\/[^/]+$/, "409 last_authenticator");
+    await list.locator("[data-method=PASSKEY]").getByTestId("authenticator-remove").click();
+    const stepUp = page.getByTestId("step-up");
+    // Whether the recent-sign-in check comes before the last-one check is the API's business.
+    const asked = await Promise.race([
+      stepUp.waitFor().then(() => true),
+      page.locator(".status.error").waitFor().then(() => false),
+    ]);
+    if (asked) await stepUp.getByTestId("challenge-passkey").click();
+    await expectStatus(page, /only|last/i);
+    await expectMethods(list, ["PASSKEY"]);
+  });
+
+  const admin = newUser("admin");
+  const { page: adminPage } = await openApp("admin");
+
+  await step("a second user (new browser context) signs up and in with an email code; no admin view yet", async () => {
+    await signUp(adminPage, admin);
+    await answerWithEmail(adminPage.getByTestId("challenge"), admin.email);
+    await signedInAs(adminPage, admin);
+    assert.equal(await adminPage.getByTestId("admin").count(), 0);
+  });
+
+  await step("AdminAddUserToGroup (local pool), then the next sign-in shows the admin view", async () => {
+    const response = await fetch(`${baseUrl}/local/cognito/`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminAddUserToGroup",
+      },
+      body: JSON.stringify({ UserPoolId: config.userPoolId, Username: admin.username, GroupName: config.adminGroup }),
+    });
+    assert.equal(response.status, 200, await response.text());
+    await adminPage.getByTestId("sign-out").click();
+    await signIn(adminPage, admin);
+    await answerWithEmail(adminPage.getByTestId("challenge"), admin.email);
+    await signedInAs(adminPage, admin);
+    await adminPage.getByTestId("admin").waitFor();
+  });
+
+  await step("the admin finds the first user by id and removes their passkey", async () => {
+    const adminList = adminPage.getByTestId("admin-authenticators");
+    await adminPage.getByTestId("admin-user-id").fill(aliceId);
+    await adminPage.getByTestId("admin-user-id-submit").click();
+    await expectMethods(adminList, ["PASSKEY"]);
+    await adminList.locator("[data-method=PASSKEY]").getByTestId("authenticator-remove").click();
+    await adminList.getByTestId("authenticators-empty").waitFor();
+    await adminPage.screenshot({ path: join(screenshotDir, "admin.png"), fullPage: true });
+  });
+
+  await step("the first user's page, reloaded, shows no authenticators", async () => {
+    currentPage = page;
+    await page.reload();
+    assert.equal(await signedInAs(page, alice), aliceId);
+    await list.getByTestId("authenticators-empty").waitFor();
+  });
+
+  const carol = newUser("carol");
+  currentPage = adminPage;
+
+  await step("wrong codes: each says 'Wrong code'; when Authsignal stops accepting codes the sign-in ends visibly", async () => {
+    await adminPage.getByTestId("sign-out").click();
+    await signUp(adminPage, carol);
+    const challenge = adminPage.getByTestId("challenge");
+    const before = await latestMessage(carol.email);
+    await challenge.getByTestId("challenge-email").click();
+    const code = await newCode(carol.email, before);
+    const wrong = code === "000000" ? "111111" : "000000";
+    // The emulator allows 5 wrong codes per challenge, then answers MAX_ATTEMPTS_EXCEEDED.
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await adminPage.getByTestId("status").evaluate((status) => (status.textContent = ""));
+      await challenge.getByTestId("challenge-code").fill(wrong);
+      await challenge.getByTestId("challenge-code-submit").click();
+      await expectStatus(adminPage, /^Wrong code, try again\.$/);
+    }
+    await challenge.getByTestId("challenge-code").fill(wrong);
+    await challenge.getByTestId("challenge-code-submit").click();
+    await expectStatus(adminPage, /^Sign-in failed: Too many wrong codes\. Start again\.$/);
+    assert.equal(await challenge.getByTestId("challenge-code").count(), 0, "the challenge is gone");
+    await adminPage.getByTestId("sign-in-submit").waitFor();
+  });
+
+  await step("answers Cognito refuses start new rounds; the third ends the sign-in with a visible error", async () => {
+    allowResponse(400, /\/local\/cognito\/?$/, "400 NotAuthorizedException: Cognito ended the sign-in");
+    // Stand in for a validation token that Cognito's Verify trigger refuses (forged, another
+    // user's, replayed): the emulator's verify answer is replaced, the rest is real.
+    let forged = 0;
+    await adminPage.route("**/local/authsignal/v1/client/verify/email-otp", (route) => {
+      forged += 1;
+      return route.fulfill({ json: { isVerified: true, accessToken: `forged-${forged}` } });
+    });
+    await signIn(adminPage, carol);
+    const challenge = adminPage.getByTestId("challenge");
+    for (let round = 1; round <= 3; round += 1) {
+      await challenge.getByTestId("challenge-email").click();
+      await challenge.getByTestId("challenge-code").fill("123456");
+      await challenge.getByTestId("challenge-code-submit").click();
+      if (round < 3) await expectStatus(adminPage, /^That was not accepted\. Try again\.$/);
+    }
+    await expectStatus(adminPage, /^Sign-in failed: .+ Start again\.$/);
+    assert.equal(forged, 3);
+    await adminPage.unroute("**/local/authsignal/v1/client/verify/email-otp");
+  });
+}
+
+await step("no console errors or uncaught exceptions on any page", async () => {
+  for (const entry of expectedErrors) console.log(`  expected console error (${entry.reason}): ${entry.text} ${entry.url}`);
+  assert.deepEqual(unexpectedErrors, []);
+});
+
+await browser.close();
+console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, 0 failed`);

@@ -1,0 +1,92 @@
+//! The example web app (`examples/web`, built by `make web`) in Debian's Chromium, driven by
+//! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
+//! sign-in (Chromium's virtual authenticator), enrollment, step-up, the admin view, the error
+//! paths, and the pre-built UI variant (`examples/web/tests/browser.mjs`).
+
+use std::path::PathBuf;
+
+use tokio::process::Command;
+
+use crate::dev::DevServer;
+
+fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web")
+}
+
+/// Runs the browser script against a `dev` started with `env`; returns its output.
+async fn drive_the_app(env: &[(&str, &str)]) -> String {
+    let web = web_dir();
+    assert!(
+        web.join("dist/index.html").is_file() && web.join("node_modules/playwright-core").is_dir(),
+        "the example app is not built — run `make test` (it runs `make web`)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        PathBuf::from(&chromium).is_file(),
+        "{chromium} is missing — `make test` installs Debian's chromium package"
+    );
+    let dist = web.join("dist");
+    let mut dev_env = vec![
+        ("WEB_APP_DIR", dist.to_str().unwrap()),
+        // Removing an authenticator a few seconds after signing in then needs a step-up.
+        ("RECENT_AUTH_MAX_AGE_SECONDS", "1"),
+    ];
+    dev_env.extend_from_slice(env);
+    let dev = DevServer::start(&dev_env).await;
+    // The app is opened on `localhost`: the passkeys' relying party.
+    let port = dev.base_url.rsplit_once(':').unwrap().1;
+    let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../web-app");
+    let output = Command::new("node")
+        .arg("tests/browser.mjs")
+        .current_dir(&web)
+        .env("BASE_URL", format!("http://localhost:{port}"))
+        .env("CHROMIUM", &chromium)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser run failed:\n{stdout}\n{stderr}\ndev logs:\n{}",
+        dev.logs().join("\n")
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passkeys() {
+    let stdout = drive_the_app(&[]).await;
+    for step in [
+        "ok - email OTP sign-in",
+        "ok - add a passkey",
+        "ok - sign in with the passkey",
+        "ok - remove the email after the sign-in went stale: 'Confirm it's you' with the passkey",
+        "ok - the admin finds the first user by id and removes their passkey",
+        "ok - the first user's page, reloaded, shows no authenticators",
+        "ok - an enrollment whose token expired",
+        "ok - wrong codes",
+        "ok - no console errors",
+    ] {
+        assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
+    }
+    assert!(stdout.contains("18 passed, 0 failed"), "{stdout}");
+    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../web-app/account.png");
+    assert!(
+        screenshot.is_file(),
+        "{} was not written",
+        screenshot.display()
+    );
+}
+
+#[tokio::test]
+async fn the_example_app_signs_in_through_the_pre_built_ui_popup() {
+    let stdout = drive_the_app(&[("CHALLENGE_UI", "prebuilt")]).await;
+    assert!(
+        stdout.contains("ok - sign up, then sign in through the pre-built UI popup"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
+}
