@@ -7,7 +7,7 @@ PYTHON ?= python3
 
 WEB := examples/web
 
-.PHONY: dev dev-aws test check infra deps web bench build lambda smoke openapi
+.PHONY: dev dev-aws test check infra deps web bench build build-serve lambda smoke openapi
 
 ## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration),
 ## and the example web app at http://localhost:3000/.
@@ -23,10 +23,11 @@ dev-aws: $(VENV)/.installed web
 test: deps check infra web
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
 
-## Formatting and lints.
+## Formatting and lints, also of the `serve` build without the local stack.
 check:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --lib --bins --no-default-features --locked -- -D warnings
 
 ## infra/template.yaml, offline: cfn-lint on the SAM source, SAM-translated and linted again
 ## (with the route, authorizer and least-privilege checks and their own tests), checkov on both,
@@ -93,6 +94,11 @@ bench:
 
 build:
 	cargo build --release --locked
+
+## `serve` for a deployment: the same CLI without the local stack (`dev`), so a smaller binary
+## that starts in less memory, into target/release/cognito-authsignal.
+build-serve:
+	cargo build --release --locked --no-default-features --bin cognito-authsignal
 
 ## The six Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
 ## with cargo-lambda and zig from PyPI; then checks architecture, size and glibc.

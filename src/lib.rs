@@ -11,6 +11,7 @@ pub mod events;
 pub mod http_client;
 pub mod integrations;
 pub mod lambda;
+#[cfg(feature = "local")]
 pub mod local;
 pub mod replay;
 pub mod revocation;

@@ -18,6 +18,7 @@ struct Cli {
 enum Command {
     /// Run the local stack (user pool, Authsignal emulator, API) on one loopback port, no
     /// configuration needed.
+    #[cfg(feature = "local")]
     Dev {
         #[arg(long, default_value_t = 3000)]
         port: u16,
@@ -42,6 +43,7 @@ async fn main() -> ExitCode {
             println!("{}", cognito_authsignal::api::openapi_json());
             Ok(())
         }
+        #[cfg(feature = "local")]
         Command::Dev { port, aws_local } => {
             telemetry::init(LogFormat::Pretty);
             cognito_authsignal::local::dev::run(port, aws_local).await

@@ -29,6 +29,7 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    #[cfg(feature = "local")]
     #[error(transparent)]
     LocalAws(#[from] crate::local::aws::LocalAwsError),
 }
