@@ -81,7 +81,9 @@ impl Integrations {
         if !config.uses_aws() {
             return Integrations::default();
         }
-        let clients = AwsClients::new(&sdk_config().await);
+        // Boxed: the SDK's config loader is a large future, and unboxed it would make every
+        // caller's future (and `serve`'s main-thread stack) that large even with AWS off.
+        let clients = AwsClients::new(&Box::pin(sdk_config()).await);
         Integrations::with_clients(config, user_pool_id, &clients)
     }
 

@@ -34,7 +34,9 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
     if let Err(error) = state.verifier.jwks().prefetch().await {
         tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
     }
-    lambda_http::run(router(state, surface)).await
+    let app = router(state, surface);
+    crate::server::return_freed_memory();
+    lambda_http::run(app).await
 }
 
 /// The router a function serves: `surface`'s routes, with API Gateway's request id used as
