@@ -1,7 +1,8 @@
 //! The example web app (`examples/web`, built by `make web`) in Debian's Chromium, driven by
 //! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
 //! sign-in (Chromium's virtual authenticator), enrollment, step-up, the admin view, the error
-//! paths, and the pre-built UI variant (`examples/web/tests/browser.mjs`).
+//! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
+//! (`examples/web/tests/browser.mjs`).
 
 use std::path::PathBuf;
 
@@ -89,4 +90,15 @@ async fn the_example_app_signs_in_through_the_pre_built_ui_popup() {
         "{stdout}"
     );
     assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
+}
+
+#[tokio::test]
+async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
+    let stdout = drive_the_app(&[("SIGN_IN_MODE", "password_then_mfa")]).await;
+    assert!(
+        stdout.contains("# challengeUi custom, signInMode password_then_mfa"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok - sign in with the passkey"), "{stdout}");
+    assert!(stdout.contains("18 passed, 0 failed"), "{stdout}");
 }
