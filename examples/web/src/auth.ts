@@ -117,9 +117,12 @@ function field(label: string, testId: string, type: string, autocomplete: string
   );
 }
 
+/** The form's values; names and emails trimmed, passwords exactly as typed. */
 function valuesOf(form: HTMLFormElement): Record<string, string> {
   const values: Record<string, string> = {};
-  new FormData(form).forEach((value, key) => (values[key] = String(value).trim()));
+  new FormData(form).forEach((value, key) => {
+    values[key] = key.endsWith("-password") ? String(value) : String(value).trim();
+  });
   return values;
 }
 
