@@ -37,12 +37,21 @@ async fn drive_the_app(env: &[(&str, &str)]) -> String {
     // The app is opened on `localhost`: the passkeys' relying party.
     let port = dev.base_url.rsplit_once(':').unwrap().1;
     let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../web-app");
+    // The generated emulator secret, for the script's Server API calls (redirect mode).
+    let secret = dev
+        .banner
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Authsignal secret"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the banner prints the emulator secret")
+        .to_owned();
     let output = Command::new("node")
         .arg("tests/browser.mjs")
         .current_dir(&web)
         .env("BASE_URL", format!("http://localhost:{port}"))
         .env("CHROMIUM", &chromium)
         .env("SCREENSHOT_DIR", &screenshots)
+        .env("AUTHSIGNAL_SECRET", &secret)
         .output()
         .await
         .expect("node runs");
@@ -83,13 +92,17 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
 }
 
 #[tokio::test]
-async fn the_example_app_signs_in_through_the_pre_built_ui_popup() {
+async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() {
     let stdout = drive_the_app(&[("CHALLENGE_UI", "prebuilt")]).await;
     assert!(
         stdout.contains("ok - sign up, then sign in through the pre-built UI popup"),
         "{stdout}"
     );
-    assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("ok - redirect mode: the pre-built page returns to redirectUrl"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
 }
 
 #[tokio::test]

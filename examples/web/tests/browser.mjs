@@ -1,7 +1,10 @@
 // Drives the example app in headless Chromium against `cognito-authsignal dev` (which serves the
 // built app at `/`, its configuration at `/local/config.json`, the local Cognito user pool and
 // the Authsignal emulator, all on one port).
-// Usage: BASE_URL=http://localhost:3100 [SCREENSHOT_DIR=…] [CHROMIUM=/usr/bin/chromium] node tests/browser.mjs
+// Usage: BASE_URL=http://localhost:3100 [SCREENSHOT_DIR=…] [CHROMIUM=/usr/bin/chromium]
+//        [AUTHSIGNAL_SECRET=<the emulator secret dev printed>] node tests/browser.mjs
+// With AUTHSIGNAL_SECRET, the pre-built run also checks redirect mode (it tracks through the
+// emulator's Server API).
 // BASE_URL must use the host name `localhost`: it is the passkeys' relying party id.
 // dev should run with RECENT_AUTH_MAX_AGE_SECONDS=1, so that removing an authenticator a few
 // seconds after signing in needs the "Confirm it's you" step-up.
@@ -245,6 +248,37 @@ if (config.challengeUi === "prebuilt") {
     await expectStatus(page, /only|last/i);
     await expectMethods(page.getByTestId("authenticators"), ["EMAIL_OTP"]);
   });
+
+  // Redirect mode (the triggers' PREBUILT_REDIRECT_URL): the pre-built page, opened as a page of
+  // its own, returns to the app with ?token=, which Authsignal's /validate accepts.
+  const secret = process.env.AUTHSIGNAL_SECRET;
+  if (secret) {
+    await step("redirect mode: the pre-built page returns to redirectUrl with a token /validate accepts", async () => {
+      const server = { "Content-Type": "application/json", Authorization: `Basic ${btoa(`${secret}:`)}` };
+      const userId = await page.getByTestId("user-id").textContent();
+      const returnTo = `${baseUrl}/?from=prebuilt`;
+      const tracked = await getJson(`/local/authsignal/v1/users/${encodeURIComponent(userId)}/actions/signIn`, {
+        method: "POST",
+        headers: server,
+        body: JSON.stringify({ redirectUrl: returnTo }),
+      });
+      const before = await latestMessage(alice.email);
+      const tab = await aliceContext.newPage();
+      await tab.goto(tracked.url);
+      await tab.getByTestId("prebuilt-code").fill(await newCode(alice.email, before));
+      await tab.getByTestId("prebuilt-verify").click();
+      await tab.waitForURL((url) => url.href.startsWith(`${returnTo}&token=`));
+      const token = new URL(tab.url()).searchParams.get("token");
+      const validated = await getJson("/local/authsignal/v1/validate", {
+        method: "POST",
+        headers: server,
+        body: JSON.stringify({ token, userId, action: "signIn" }),
+      });
+      assert.equal(validated.isValid, true, JSON.stringify(validated));
+      assert.equal(validated.verificationMethod, "EMAIL_OTP");
+      await tab.close();
+    });
+  }
 } else {
   const cdp = await aliceContext.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
