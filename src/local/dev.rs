@@ -78,18 +78,20 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     );
     let app_config = AppConfig {
         user_pool_id: config.cognito.user_pool_id.clone(),
-        user_pool_client_id: config.cognito.client_ids[0].clone(),
+        user_pool_client_id: config
+            .cognito
+            .client_ids
+            .first()
+            .cloned()
+            .unwrap_or_default(),
         authsignal_tenant_id: DEV_TENANT_ID.to_owned(),
         admin_group: config.api.admin_group.clone(),
         challenge_ui: cognito.sign_in_policy().challenge_ui.as_str().to_owned(),
         sign_in_mode: cognito.sign_in_policy().mode.as_str().to_owned(),
     };
-    let web_app_dir = std::env::var_os("WEB_APP_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map_or_else(
-            || web_app::DEFAULT_WEB_APP_DIR.into(),
-            std::path::PathBuf::from,
-        );
+    let web_app_dir = std::path::PathBuf::from(
+        lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
+    );
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path. AWS is reached only with --aws-local, and then only moto.
     let local_aws = if aws_local {
@@ -187,8 +189,8 @@ impl Banner<'_> {
             .collect();
         println!("listening on {base_url}");
         println!();
-        println!("  example web app    {app_url}/  (passkeys need this `localhost` address)");
         println!("cognito-authsignal dev: local stack, nothing leaves this machine");
+        println!("  example web app    {app_url}/  (passkeys need this `localhost` address)");
         println!("  API                {base_url}/v1/...  (OpenAPI: {base_url}/openapi.json)");
         println!("  Cognito issuer     {}", cognito.issuers[0]);
         println!("  JWKS               {}", cognito.jwks_url);

@@ -129,7 +129,6 @@ pub struct OutboxMessage {
 
 /// What the local pre-built UI page shows for a token.
 pub struct UiView {
-    pub user_id: String,
     pub action: String,
     pub state: String,
     pub scopes: Vec<String>,
@@ -665,7 +664,6 @@ impl Store {
             .actions
             .get(&token.idempotency_key)?;
         Some(UiView {
-            user_id: token.user_id.clone(),
             action: token.action.clone(),
             state: action.state.to_string(),
             scopes: token.scopes.clone(),
