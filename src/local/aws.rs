@@ -66,13 +66,28 @@ impl LocalAws {
             .and_then(|listener| listener.local_addr())
             .map_err(|error| LocalAwsError::Setup(error.to_string()))?
             .port();
-        let process = Command::new(moto_server_path())
+        let mut command = Command::new(moto_server_path());
+        command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(LocalAwsError::NotFound)?;
+            .kill_on_drop(true);
+        // `kill_on_drop` covers a `dev` that exits; this covers one that is killed outright
+        // (SIGKILL), which would otherwise leave moto running. `dev` starts moto from its main
+        // thread, which lives as long as the process, so the signal comes when `dev` ends.
+        #[cfg(target_os = "linux")]
+        // SAFETY: the closure runs between fork and exec and makes only `prctl`, which is
+        // async-signal-safe; it allocates nothing and takes no lock.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let process = command.spawn().map_err(LocalAwsError::NotFound)?;
         let endpoint = format!("http://127.0.0.1:{port}");
         wait_until_listening(port, &endpoint).await?;
         let sdk = aws_config::defaults(BehaviorVersion::latest())
