@@ -12,45 +12,6 @@ use crate::soft_passkey::{Fault, SoftPasskey};
 
 const CLIENT_ID: &str = "localdevclient";
 
-async fn cognito(local: &LocalClient, operation: &str, body: Value) -> Value {
-    let response = local
-        .http
-        .post(format!("{}/local/cognito/", local.base_url))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{operation}"),
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, 200, "{operation}: {body}");
-    body
-}
-
-/// Runs a passkey ceremony for an Authsignal client `token` as `passkey.signIn({token})` does;
-/// returns the verify answer.
-async fn passkey_sign_in(local: &LocalClient, token: &str, passkey: &mut SoftPasskey) -> Value {
-    let options = local
-        .client_api(
-            "user-authenticators/passkey/authentication-options",
-            token,
-            Some(json!({})),
-        )
-        .await;
-    let credential = passkey.assert(&options["options"], Fault::None);
-    local
-        .client_api(
-            "verify/passkey",
-            token,
-            Some(json!({ "authenticationCredential": credential, "challengeId": options["challengeId"] })),
-        )
-        .await
-}
-
 #[tokio::test]
 async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
     let dev = DevServer::start(&[]).await;
@@ -60,37 +21,8 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
     let email = "passkey-e2e@example.com";
 
     // Sign up, then the first sign-in with an email code (which enrolls the email).
-    let signed_up = cognito(
-        &local,
-        "SignUp",
-        json!({ "ClientId": CLIENT_ID, "Username": "pk-user", "Password": "Passw0rd!",
-                "UserAttributes": [{ "Name": "email", "Value": email }] }),
-    )
-    .await;
-    let sub = signed_up["UserSub"].as_str().unwrap().to_owned();
-    let started = cognito(
-        &local,
-        "InitiateAuth",
-        json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": { "USERNAME": "pk-user" } }),
-    )
-    .await;
-    let answer = local
-        .answer_email_challenge(
-            started["ChallengeParameters"]["token"].as_str().unwrap(),
-            email,
-        )
-        .await;
-    let signed_in = cognito(
-        &local,
-        "RespondToAuthChallenge",
-        json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
-                "ChallengeResponses": { "USERNAME": "pk-user", "ANSWER": answer } }),
-    )
-    .await;
-    let access = signed_in["AuthenticationResult"]["AccessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (sub, tokens) = local.sign_up_and_in(CLIENT_ID, "pk-user", email).await;
+    let access = tokens["AccessToken"].as_str().unwrap().to_owned();
 
     // Add a passkey with an enrollment token from the API.
     let response = local
@@ -104,21 +36,10 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
     assert_eq!(response.status(), 200);
     let enrollment: Value = response.json().await.unwrap();
     let enrollment = enrollment["token"].as_str().unwrap();
-    let options = local
-        .client_api(
-            "user-authenticators/passkey/registration-options",
-            enrollment,
-            Some(json!({ "username": "pk-user" })),
-        )
+    let (status, added) = passkey
+        .enroll(&local, enrollment, "pk-user", Fault::None)
         .await;
-    let credential = passkey.register(&options["options"], Fault::None);
-    let added = local
-        .client_api(
-            "user-authenticators/passkey",
-            enrollment,
-            Some(json!({ "registrationCredential": credential, "challengeId": options["challengeId"] })),
-        )
-        .await;
+    assert_eq!(status, 200, "{added}");
     assert_eq!(added["isVerified"], true, "{added}");
     let listed = local.list(&access).await;
     let methods: Vec<&str> = listed
@@ -128,22 +49,24 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
     assert_eq!(methods, ["EMAIL_OTP", "PASSKEY"], "{listed:?}");
 
     // Sign in again, answering Cognito's challenge with the passkey.
-    let started = cognito(
-        &local,
-        "InitiateAuth",
-        json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": { "USERNAME": "pk-user" } }),
-    )
-    .await;
+    let (status, started) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": { "USERNAME": "pk-user" } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
     let token = started["ChallengeParameters"]["token"].as_str().unwrap();
-    let verified = passkey_sign_in(&local, token, &mut passkey).await;
+    let verified = passkey.sign_in(&local, token, Fault::None).await;
     assert_eq!(verified["isVerified"], true, "{verified}");
-    let signed_in = cognito(
-        &local,
-        "RespondToAuthChallenge",
-        json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
-                "ChallengeResponses": { "USERNAME": "pk-user", "ANSWER": verified["accessToken"] } }),
-    )
-    .await;
+    let (status, signed_in) = local
+        .cognito(
+            "RespondToAuthChallenge",
+            json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
+                    "ChallengeResponses": { "USERNAME": "pk-user", "ANSWER": verified["accessToken"] } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
     let result = &signed_in["AuthenticationResult"];
     assert!(result["AccessToken"].is_string(), "{signed_in}");
 
@@ -164,8 +87,9 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
         )
         .await;
     let challenge: Value = response.json().await.unwrap();
-    let stepped_up =
-        passkey_sign_in(&local, challenge["token"].as_str().unwrap(), &mut passkey).await;
+    let stepped_up = passkey
+        .sign_in(&local, challenge["token"].as_str().unwrap(), Fault::None)
+        .await;
     assert_eq!(stepped_up["isVerified"], true, "{stepped_up}");
     let validation = stepped_up["accessToken"].as_str().unwrap();
     let removed = local

@@ -14,8 +14,16 @@ fn web_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/web")
 }
 
-/// Runs the browser script against a `dev` started with `env`; returns its output.
-async fn drive_the_app(env: &[(&str, &str)]) -> String {
+/// Where the run called `run` writes its screenshots: `target/web-app/<run>/`.
+fn screenshot_dir(run: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("../web-app")
+        .join(run)
+}
+
+/// Runs the browser script against a `dev` started with `env`, with its screenshots in a fresh
+/// `screenshot_dir(run)`; returns its output.
+async fn drive_the_app(run: &str, env: &[(&str, &str)]) -> String {
     let web = web_dir();
     assert!(
         web.join("dist/index.html").is_file() && web.join("node_modules/playwright-core").is_dir(),
@@ -36,7 +44,9 @@ async fn drive_the_app(env: &[(&str, &str)]) -> String {
     let dev = DevServer::start(&dev_env).await;
     // The app is opened on `localhost`: the passkeys' relying party.
     let port = dev.base_url.rsplit_once(':').unwrap().1;
-    let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../web-app");
+    // Emptied first, so a screenshot found afterwards was taken by this run.
+    let screenshots = screenshot_dir(run);
+    let _ = std::fs::remove_dir_all(&screenshots);
     // The generated emulator secret, for the script's Server API calls (redirect mode).
     let secret = dev
         .banner
@@ -68,7 +78,7 @@ async fn drive_the_app(env: &[(&str, &str)]) -> String {
 
 #[tokio::test]
 async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passkeys() {
-    let stdout = drive_the_app(&[]).await;
+    let stdout = drive_the_app("passwordless", &[]).await;
     for step in [
         "ok - email OTP sign-in",
         "ok - add a passkey",
@@ -83,7 +93,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
     assert!(stdout.contains("18 passed, 0 failed"), "{stdout}");
-    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../web-app/account.png");
+    let screenshot = screenshot_dir("passwordless").join("account.png");
     assert!(
         screenshot.is_file(),
         "{} was not written",
@@ -93,7 +103,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
 
 #[tokio::test]
 async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() {
-    let stdout = drive_the_app(&[("CHALLENGE_UI", "prebuilt")]).await;
+    let stdout = drive_the_app("prebuilt", &[("CHALLENGE_UI", "prebuilt")]).await;
     assert!(
         stdout.contains("ok - sign up, then sign in through the pre-built UI popup"),
         "{stdout}"
@@ -107,7 +117,11 @@ async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() 
 
 #[tokio::test]
 async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
-    let stdout = drive_the_app(&[("SIGN_IN_MODE", "password_then_mfa")]).await;
+    let stdout = drive_the_app(
+        "password-then-mfa",
+        &[("SIGN_IN_MODE", "password_then_mfa")],
+    )
+    .await;
     assert!(
         stdout.contains("# challengeUi custom, signInMode password_then_mfa"),
         "{stdout}"

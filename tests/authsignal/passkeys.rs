@@ -37,52 +37,14 @@ impl Passkeys {
         self.app.local.client_api_raw(path, token, Some(body)).await
     }
 
-    /// Registration options, then the authenticator's answer with `fault`.
     async fn register(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> (u16, Value) {
-        let (status, options) = self
-            .call(
-                "user-authenticators/passkey/registration-options",
-                token,
-                json!({ "username": "jo@example.com", "authenticatorAttachment": "platform" }),
-            )
-            .await;
-        assert_eq!(status, 200, "{options}");
-        let credential = passkey.register(&options["options"], fault);
-        self.call(
-            "user-authenticators/passkey",
-            token,
-            json!({ "registrationCredential": credential, "challengeId": options["challengeId"] }),
-        )
-        .await
+        passkey
+            .enroll(&self.app.local, token, "jo@example.com", fault)
+            .await
     }
 
-    /// Authentication options, then the authenticator's assertion with `fault`.
     async fn sign_in(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> Value {
-        let (status, options) = self
-            .call(
-                "user-authenticators/passkey/authentication-options",
-                token,
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, 200, "{options}");
-        let allowed = options["options"]["allowCredentials"].as_array().unwrap();
-        assert!(
-            allowed
-                .iter()
-                .any(|c| c["id"] == passkey.credential_id_b64().as_str()),
-            "{options}"
-        );
-        let credential = passkey.assert(&options["options"], fault);
-        let (status, verified) = self
-            .call(
-                "verify/passkey",
-                token,
-                json!({ "authenticationCredential": credential, "challengeId": options["challengeId"] }),
-            )
-            .await;
-        assert_eq!(status, 200, "{verified}");
-        verified
+        passkey.sign_in(&self.app.local, token, fault).await
     }
 
     async fn validate(&self, token: &str) -> ValidateChallengeResponse {

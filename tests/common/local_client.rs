@@ -203,4 +203,63 @@ impl LocalClient {
             .await;
         verified["accessToken"].as_str().unwrap().to_owned()
     }
+
+    /// A call to the local user pool as the AWS SDKs make it (AWS JSON 1.1 at
+    /// `/local/cognito/`): the status and body.
+    pub async fn cognito(&self, operation: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/local/cognito/", self.base_url))
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{operation}"),
+            )
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// Signs `username` up (with `email`) in dev's user pool and in through `CUSTOM_AUTH`,
+    /// answering the email challenge; returns the user's `sub` and the `AuthenticationResult`.
+    pub async fn sign_up_and_in(
+        &self,
+        client_id: &str,
+        username: &str,
+        email: &str,
+    ) -> (String, Value) {
+        let (status, signed_up) = self
+            .cognito(
+                "SignUp",
+                json!({ "ClientId": client_id, "Username": username, "Password": "Passw0rd!",
+                        "UserAttributes": [{ "Name": "email", "Value": email }] }),
+            )
+            .await;
+        assert_eq!(status, 200, "{signed_up}");
+        let (_, started) = self
+            .cognito(
+                "InitiateAuth",
+                json!({ "ClientId": client_id, "AuthFlow": "CUSTOM_AUTH",
+                        "AuthParameters": { "USERNAME": username } }),
+            )
+            .await;
+        let answer = self
+            .answer_email_challenge(
+                started["ChallengeParameters"]["token"].as_str().unwrap(),
+                email,
+            )
+            .await;
+        let (status, tokens) = self
+            .cognito(
+                "RespondToAuthChallenge",
+                json!({ "ClientId": client_id, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
+                        "ChallengeResponses": { "USERNAME": username, "ANSWER": answer } }),
+            )
+            .await;
+        assert_eq!(status, 200, "{tokens}");
+        let sub = signed_up["UserSub"].as_str().unwrap().to_owned();
+        (sub, tokens["AuthenticationResult"].clone())
+    }
 }

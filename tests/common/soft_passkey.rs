@@ -10,6 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use crate::local_client::LocalClient;
+
 /// Authenticator data flags.
 const USER_PRESENT: u8 = 0x01;
 const USER_VERIFIED: u8 = 0x04;
@@ -191,5 +193,63 @@ impl SoftPasskey {
             "clientExtensionResults": {},
             "authenticatorAttachment": "platform",
         })
+    }
+
+    /// `passkey.signUp({token, username})` against the emulator: registration options, then
+    /// this authenticator's answer with `fault`; the add call's status and body.
+    pub async fn enroll(
+        &mut self,
+        local: &LocalClient,
+        token: &str,
+        username: &str,
+        fault: Fault,
+    ) -> (u16, Value) {
+        let (status, options) = local
+            .client_api_raw(
+                "user-authenticators/passkey/registration-options",
+                token,
+                Some(json!({ "username": username, "authenticatorAttachment": "platform" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{options}");
+        let credential = self.register(&options["options"], fault);
+        local
+            .client_api_raw(
+                "user-authenticators/passkey",
+                token,
+                Some(json!({ "registrationCredential": credential, "challengeId": options["challengeId"] })),
+            )
+            .await
+    }
+
+    /// `passkey.signIn({token})` against the emulator: authentication options (which must
+    /// list this credential), then this authenticator's assertion with `fault`; the verify
+    /// answer, which must be a 200.
+    pub async fn sign_in(&mut self, local: &LocalClient, token: &str, fault: Fault) -> Value {
+        let (status, options) = local
+            .client_api_raw(
+                "user-authenticators/passkey/authentication-options",
+                token,
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 200, "{options}");
+        let allowed = options["options"]["allowCredentials"].as_array().unwrap();
+        assert!(
+            allowed
+                .iter()
+                .any(|c| c["id"] == self.credential_id_b64().as_str()),
+            "{options}"
+        );
+        let credential = self.assert(&options["options"], fault);
+        let (status, verified) = local
+            .client_api_raw(
+                "verify/passkey",
+                token,
+                Some(json!({ "authenticationCredential": credential, "challengeId": options["challengeId"] })),
+            )
+            .await;
+        assert_eq!(status, 200, "{verified}");
+        verified
     }
 }

@@ -5,27 +5,12 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::dev::DevServer;
 use crate::local_client::LocalClient;
 
 const CLIENT_ID: &str = "localdevclient";
-
-async fn cognito(base_url: &str, operation: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/local/cognito/"))
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{operation}"),
-        )
-        .header("content-type", "application/x-amz-json-1.1")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn dev_runs_events_and_revocation_on_its_own_moto() {
@@ -42,41 +27,9 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
 
     // Sign up and in through dev's user pool, answering the email challenge.
     let email = "aws-local@example.com";
-    let (status, signed_up) = cognito(
-        base,
-        "SignUp",
-        json!({ "ClientId": CLIENT_ID, "Username": "aws-local", "Password": "Passw0rd!",
-                "UserAttributes": [{ "Name": "email", "Value": email }] }),
-    )
-    .await;
-    assert_eq!(status, 200, "{signed_up}");
-    let (_, started) = cognito(
-        base,
-        "InitiateAuth",
-        json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
-                "AuthParameters": { "USERNAME": "aws-local" } }),
-    )
-    .await;
-    let answer = app
-        .answer_email_challenge(
-            started["ChallengeParameters"]["token"].as_str().unwrap(),
-            email,
-        )
-        .await;
-    let (status, tokens) = cognito(
-        base,
-        "RespondToAuthChallenge",
-        json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
-                "ChallengeResponses": { "USERNAME": "aws-local", "ANSWER": answer } }),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    let access = tokens["AuthenticationResult"]["AccessToken"]
-        .as_str()
-        .unwrap();
-    let refresh = tokens["AuthenticationResult"]["RefreshToken"]
-        .as_str()
-        .unwrap();
+    let (_, tokens) = app.sign_up_and_in(CLIENT_ID, "aws-local", email).await;
+    let access = tokens["AccessToken"].as_str().unwrap();
+    let refresh = tokens["RefreshToken"].as_str().unwrap();
 
     // The sign-in enrolled the email; add a second authenticator and remove it.
     let second = app.enroll_email(access, "aws-local-2@example.com").await;
@@ -100,13 +53,13 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
     assert!(delivered.is_some(), "no event reached the queue");
     assert!(!delivered.unwrap().contains(email));
 
-    let (status, refreshed) = cognito(
-        base,
-        "InitiateAuth",
-        json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
+    let (status, refreshed) = app
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
                 "AuthParameters": { "REFRESH_TOKEN": refresh } }),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 400, "{refreshed}");
     assert_eq!(refreshed["__type"], "NotAuthorizedException");
 }

@@ -118,6 +118,17 @@ struct Succeeded {
     scopes: Vec<String>,
 }
 
+impl Succeeded {
+    fn of(token: &Token) -> Self {
+        Succeeded {
+            user_id: token.user_id.clone(),
+            idempotency_key: token.idempotency_key.clone(),
+            action: token.action.clone(),
+            scopes: token.scopes.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxMessage {
@@ -558,12 +569,8 @@ impl Store {
             .pending
             .take()
             .unwrap_or_else(|| unreachable!("checked above"));
-        let (user_id, key, action, scopes) = (
-            token.user_id.clone(),
-            token.idempotency_key.clone(),
-            token.action.clone(),
-            token.scopes.clone(),
-        );
+        let succeeded = Succeeded::of(token);
+        let user_id = succeeded.user_id.clone();
         let stamp = timestamp(now);
         let user = self.user(&user_id);
         let enrolled = match pending.enrolls {
@@ -586,15 +593,7 @@ impl Store {
                 None
             }
         };
-        let validation_token = self.succeed(
-            Succeeded {
-                user_id,
-                idempotency_key: key,
-                action,
-                scopes,
-            },
-            VerificationMethod::EmailOtp,
-        );
+        let validation_token = self.succeed(succeeded, VerificationMethod::EmailOtp);
         let mut body = json!({ "isVerified": true, "accessToken": validation_token });
         if let Some(mut authenticator) = enrolled {
             // The Client API shows masked contact details.

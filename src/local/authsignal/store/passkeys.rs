@@ -312,13 +312,7 @@ impl Store {
 
     /// The action behind a bearer token, to mark as succeeded.
     fn succeeded_for(&mut self, bearer: Option<&str>) -> Result<Succeeded, EmulatorError> {
-        let token = self.client_token(bearer)?;
-        Ok(Succeeded {
-            user_id: token.user_id.clone(),
-            idempotency_key: token.idempotency_key.clone(),
-            action: token.action.clone(),
-            scopes: token.scopes.clone(),
-        })
+        self.client_token(bearer).map(|token| Succeeded::of(token))
     }
 
     /// Forgets the passkey listed as `authenticator_id` (its authenticator was deleted).
