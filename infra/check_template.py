@@ -30,7 +30,8 @@ EXPECTED_ACTIONS = {
     "AdminApiFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
                          "cognito-idp:AdminUserGlobalSignOut"},
     "CreateAuthChallengeFunction": {"secretsmanager:GetSecretValue"},
-    "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue"},
+    "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
+                                            "cognito-idp:AdminUpdateUserAttributes"},
     "DefineAuthChallengeFunction": set(),
     "PreSignUpFunction": set(),
 }
@@ -101,7 +102,16 @@ def role_actions(cloudformation, function):
     role = cloudformation["Resources"][role_name]["Properties"]
     managed = role.get("ManagedPolicyArns", [])
     actions = set()
-    for policy in role.get("Policies", []):
+    # Inline policies, and policies of their own attached to the role (needed where an inline
+    # one would make a circular dependency).
+    documents = [policy for policy in role.get("Policies", [])]
+    documents += [
+        resource["Properties"]
+        for resource in cloudformation["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_name} in resource["Properties"].get("Roles", [])
+    ]
+    for policy in documents:
         if "Fn::If" in policy:
             # A conditional policy (`!If [Condition, policy, AWS::NoValue]`): check the policy.
             policy = policy["Fn::If"][1]

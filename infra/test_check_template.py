@@ -51,6 +51,16 @@ class TemplateChecks(unittest.TestCase):
         self.assertEqual(len(problems), 1, problems)
         self.assertIn("PreSignUpFunction may ['dynamodb:Scan']", problems[0])
 
+    def test_a_permission_in_a_policy_of_its_own_is_found(self):
+        def widen(resources):
+            policy = resources["VerifyAuthChallengeResponseUserPoolPolicy"]["Properties"]
+            policy["PolicyDocument"]["Statement"][0]["Action"] = [
+                "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"]
+        problems = problems_of(widen)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("VerifyAuthChallengeResponseFunction may", problems[0])
+        self.assertIn("cognito-idp:AdminDeleteUser", problems[0])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,72 @@
-//! Email addresses and phone numbers: validation at the boundary, masking for display.
-//! Full values never reach logs or error bodies.
+//! Email addresses and phone numbers: validation at the boundary, masking for display, and
+//! which Cognito attribute a verification method proves. Full values never reach logs or error
+//! bodies.
+
+use crate::authsignal::{UserAuthenticator, VerificationMethod};
+
+/// A Cognito contact attribute that an Authsignal method proves control of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactAttribute {
+    Email,
+    PhoneNumber,
+}
+
+impl ContactAttribute {
+    /// The attribute a code sent by `method` proves: email codes and links prove the email, SMS
+    /// and WhatsApp codes the phone number. Passkeys, authenticator apps and the rest prove no
+    /// contact at all.
+    pub fn proved_by(method: &VerificationMethod) -> Option<Self> {
+        match method {
+            VerificationMethod::EmailOtp | VerificationMethod::EmailMagicLink => {
+                Some(ContactAttribute::Email)
+            }
+            VerificationMethod::Sms | VerificationMethod::Whatsapp => {
+                Some(ContactAttribute::PhoneNumber)
+            }
+            _ => None,
+        }
+    }
+
+    /// The attribute's name in Cognito.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContactAttribute::Email => "email",
+            ContactAttribute::PhoneNumber => "phone_number",
+        }
+    }
+
+    /// The name of the attribute that says it was verified.
+    pub fn verified_name(self) -> &'static str {
+        match self {
+            ContactAttribute::Email => "email_verified",
+            ContactAttribute::PhoneNumber => "phone_number_verified",
+        }
+    }
+
+    /// The contact `authenticator` was enrolled with, when its method proves this attribute.
+    pub fn of(self, authenticator: &UserAuthenticator) -> Option<&str> {
+        if Self::proved_by(&authenticator.verification_method) != Some(self) {
+            return None;
+        }
+        match self {
+            ContactAttribute::Email => authenticator.email.as_deref(),
+            ContactAttribute::PhoneNumber => authenticator.phone_number.as_deref(),
+        }
+    }
+
+    /// Whether two values are the same contact: emails ignoring case and surrounding space,
+    /// phone numbers ignoring spaces (both are E.164 otherwise).
+    pub fn same(self, a: &str, b: &str) -> bool {
+        match self {
+            ContactAttribute::Email => a.trim().to_lowercase() == b.trim().to_lowercase(),
+            ContactAttribute::PhoneNumber => {
+                let digits = |value: &str| value.split_whitespace().collect::<String>();
+                let (a, b) = (digits(a), digits(b));
+                !a.is_empty() && a == b
+            }
+        }
+    }
+}
 
 /// A deliverable-looking address: RFC 5322 syntax (via `email_address`), a dotted domain, at
 /// most 254 characters.
@@ -76,6 +143,35 @@ mod tests {
         ] {
             assert!(!is_e164(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn email_codes_prove_the_email_sms_codes_the_phone_and_passkeys_nothing() {
+        use ContactAttribute::*;
+        assert_eq!(
+            ContactAttribute::proved_by(&VerificationMethod::EmailOtp),
+            Some(Email)
+        );
+        assert_eq!(
+            ContactAttribute::proved_by(&VerificationMethod::EmailMagicLink),
+            Some(Email)
+        );
+        assert_eq!(
+            ContactAttribute::proved_by(&VerificationMethod::Sms),
+            Some(PhoneNumber)
+        );
+        for none in [
+            VerificationMethod::Passkey,
+            VerificationMethod::AuthenticatorApp,
+            VerificationMethod::from("SOMETHING_NEW".to_owned()),
+        ] {
+            assert_eq!(ContactAttribute::proved_by(&none), None, "{none}");
+        }
+        assert!(Email.same("Jane@Example.com ", "jane@example.com"));
+        assert!(!Email.same("jane@example.com", "jane@example.org"));
+        assert!(PhoneNumber.same("+44 7911 123456", "+447911123456"));
+        assert!(!PhoneNumber.same("+447911123456", "+447911123457"));
+        assert!(!PhoneNumber.same(" ", ""));
     }
 
     #[test]

@@ -59,18 +59,29 @@ impl AwsClients {
     }
 }
 
-/// The SDK configuration every client shares: the default provider chain (environment, Lambda's
-/// role) with our timeouts: 1 s to connect, 2 s per attempt, 3 attempts, 6 s in all.
+/// The SDK configuration every client of the API shares: the default provider chain
+/// (environment, Lambda's role) with our timeouts: 1 s to connect, 2 s per attempt, 3 attempts,
+/// 6 s in all.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_within(Duration::from_secs(6), 3).await
+}
+
+/// The sign-in triggers' SDK configuration: Cognito waits 5 s for a trigger, and Verify's calls
+/// to the user pool and the event bus come after Authsignal's, so each has 1.5 s in all.
+pub async fn trigger_sdk_config() -> SdkConfig {
+    sdk_config_within(Duration::from_millis(1_500), 2).await
+}
+
+async fn sdk_config_within(total: Duration, attempts: u32) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(6))
+                .connect_timeout(Duration::from_secs(1).min(total))
+                .operation_attempt_timeout(Duration::from_secs(2).min(total))
+                .operation_timeout(total)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .load()
         .await
 }

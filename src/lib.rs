@@ -19,5 +19,6 @@ pub mod secrets;
 pub mod server;
 pub mod telemetry;
 pub mod triggers;
+pub mod verified_contacts;
 
 pub use config::Config;

@@ -65,7 +65,12 @@ pub async fn list_user_authenticators(
     Ok(Json(AuthenticatorList::from_authsignal(records)))
 }
 
-/// Removes any user's authenticator, the last one included. Always audit-logged.
+/// Removes any user's authenticator but the last one. Always audit-logged.
+///
+/// The last one stays: an account with no authenticator can be given one by whoever starts a
+/// sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
+/// allows that while the account has none). Sign-in then accepts only a proof of the user's own
+/// Cognito email or phone, but an account that never reaches zero keeps that window shut.
 #[utoipa::path(
     delete,
     path = "/v1/admin/users/{userId}/authenticators/{authenticatorId}",
@@ -81,6 +86,7 @@ pub async fn list_user_authenticators(
         (status = 400, description = "`invalid_request`: malformed user or authenticator id", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: not one of this user's authenticators", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_authenticator`: the user's only authenticator", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         UpstreamProblems,
     )
@@ -104,6 +110,9 @@ pub async fn delete_user_authenticator(
     else {
         return Err(ApiError::NotFound("authenticator"));
     };
+    if records.len() == 1 {
+        return Err(ApiError::LastAuthenticator);
+    }
     let method = target.verification_method.to_string();
     remove(&state, user_id.as_str(), &authenticator_id).await?;
     let removed = Some((authenticator_id.as_str(), method.as_str()));

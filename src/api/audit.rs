@@ -28,23 +28,6 @@ pub async fn record(
     headers: &HeaderMap,
     proof: Option<Proof>,
 ) {
-    let (authenticator_id, method) = authenticator.unwrap_or(("", ""));
-    tracing::info!(
-        target: "audit",
-        event = kind.audit_name(),
-        actor = %actor.user_id,
-        subject,
-        authenticator_id,
-        verification_method = method,
-        request_id = request_id(headers),
-        origin_jti = actor.origin_jti.as_deref().unwrap_or(""),
-        client_id = %actor.client_id,
-        proof = proof.map_or("", Proof::as_str),
-        "audit"
-    );
-    let Some(publisher) = &state.integrations.changes else {
-        return;
-    };
     let event = ChangeEvent {
         kind,
         detail: ChangeDetail {
@@ -58,5 +41,5 @@ pub async fn record(
             proof: proof.map(|proof| proof.as_str().to_owned()),
         },
     };
-    events::publish_or_log(publisher.as_ref(), &event).await;
+    events::record(state.integrations.changes.as_deref(), &event).await;
 }

@@ -1,5 +1,7 @@
 //! "Recent sign-in": the access token's `auth_time` is within the configured window, or the
-//! caller presents a step-up validation token for this very operation, once.
+//! caller presents a step-up validation token for this very operation. One step-up challenge
+//! authorises one operation: single use is keyed on the challenge (the idempotency key validate
+//! returns), since several tokens validate for the same succeeded challenge.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,11 +14,11 @@ use super::problem::ApiError;
 use crate::auth::AuthenticatedUser;
 use crate::authsignal::ValidateChallengeRequest;
 use crate::config::ActionsConfig;
-use crate::replay::TokenDigest;
+use crate::replay::ChallengeDigest;
 
 /// The header that carries a step-up validation token.
 pub const VALIDATION_TOKEN_HEADER: &str = "authsignal-validation-token";
-/// Authsignal validation tokens live 10 minutes; remembering them that long makes reuse fail.
+/// Authsignal tokens live 10 minutes; remembering a challenge that long makes reuse fail.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(600);
 
 /// An operation that needs a recent sign-in.
@@ -108,14 +110,22 @@ pub async fn require_recent_sign_in(
             .user_id
             .as_deref()
             .is_none_or(|id| id == user.user_id);
-    if !matches {
+    // Without the challenge's identity there is nothing to make single use: refuse.
+    let challenge = validation
+        .idempotency_key
+        .as_deref()
+        .filter(|key| !key.is_empty());
+    let (true, Some(challenge)) = (matches, challenge) else {
         tracing::info!(operation = operation.as_str(), state = ?validation.state, "step-up token refused");
         return Err(refuse("The step-up token is not valid for this operation."));
-    }
+    };
     let first_use = state
         .integrations
         .replay
-        .first_use(&TokenDigest::of(token), SystemTime::now() + REPLAY_WINDOW)
+        .first_use(
+            &ChallengeDigest::of(&user.user_id, action, challenge),
+            SystemTime::now() + REPLAY_WINDOW,
+        )
         .await
         .map_err(|error| {
             // Fail closed: a token that cannot be checked is not accepted.
@@ -123,8 +133,8 @@ pub async fn require_recent_sign_in(
             ApiError::ReplayStoreUnavailable
         })?;
     if !first_use {
-        tracing::warn!(operation = operation.as_str(), user_id = %user.user_id, "step-up token replayed");
-        return Err(refuse("The step-up token was already used."));
+        tracing::warn!(operation = operation.as_str(), user_id = %user.user_id, "step-up challenge replayed");
+        return Err(refuse("This step-up was already used."));
     }
     Ok(Proof::StepUp)
 }

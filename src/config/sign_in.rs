@@ -7,8 +7,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    ActionsConfig, AuthsignalConfig, ConfigError, ConfigProblem, boolean, bounded, check_url,
-    finish, non_empty, report,
+    ActionsConfig, AuthsignalConfig, ConfigError, ConfigProblem, IntegrationsConfig, boolean,
+    bounded, check_url, finish, non_empty, report,
 };
 
 /// Which Cognito custom-auth flow the Define trigger runs.
@@ -157,6 +157,9 @@ pub struct TriggerConfig {
     pub sign_in: SignInConfig,
     pub actions: ActionsConfig,
     pub authsignal: AuthsignalConfig,
+    /// Verify publishes its change events (a foreign authenticator removed) to `EVENT_BUS_NAME`
+    /// with `EVENT_SOURCE`, as the API does; the other integrations are the API's.
+    pub integrations: IntegrationsConfig,
 }
 
 impl TriggerConfig {
@@ -169,6 +172,7 @@ impl TriggerConfig {
         let sign_in = SignInConfig::from_lookup(&lookup, &mut problems);
         let actions = ActionsConfig::from_lookup(&lookup, &mut problems);
         let authsignal = AuthsignalConfig::from_lookup(&lookup, &mut problems);
+        let integrations = IntegrationsConfig::from_lookup(&lookup, &mut problems);
         if let Some(authsignal) = &authsignal
             && authsignal.total_timeout > MAX_TRIGGER_AUTHSIGNAL_TIMEOUT
         {
@@ -186,6 +190,7 @@ impl TriggerConfig {
                 sign_in,
                 actions,
                 authsignal,
+                integrations,
             }),
             _ => None,
         };

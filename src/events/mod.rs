@@ -19,14 +19,18 @@ pub enum ChangeKind {
     SettingsUrlIssued,
     AuthenticatorRemoved,
     AuthenticatorRemovedByAdmin,
+    /// An authenticator added in a first-authenticator sign-in round that is not the user's own
+    /// Cognito email or phone number, removed by Verify (see `triggers::verify`).
+    ForeignAuthenticatorRemoved,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 4] = [
+    pub const ALL: [ChangeKind; 5] = [
         ChangeKind::EnrollmentTokenIssued,
         ChangeKind::SettingsUrlIssued,
         ChangeKind::AuthenticatorRemoved,
         ChangeKind::AuthenticatorRemovedByAdmin,
+        ChangeKind::ForeignAuthenticatorRemoved,
     ];
 
     /// The `event` field of the audit log line.
@@ -36,6 +40,7 @@ impl ChangeKind {
             ChangeKind::SettingsUrlIssued => "settings_url_issued",
             ChangeKind::AuthenticatorRemoved => "authenticator_removed",
             ChangeKind::AuthenticatorRemovedByAdmin => "authenticator_removed_by_admin",
+            ChangeKind::ForeignAuthenticatorRemoved => "foreign_authenticator_removed",
         }
     }
 
@@ -46,6 +51,7 @@ impl ChangeKind {
             ChangeKind::SettingsUrlIssued => "Settings URL Issued",
             ChangeKind::AuthenticatorRemoved => "Authenticator Removed",
             ChangeKind::AuthenticatorRemovedByAdmin => "Authenticator Removed By Admin",
+            ChangeKind::ForeignAuthenticatorRemoved => "Foreign Authenticator Removed",
         }
     }
 
@@ -56,15 +62,19 @@ impl ChangeKind {
             ChangeKind::SettingsUrlIssued => "settings-url-issued.schema.json",
             ChangeKind::AuthenticatorRemoved => "authenticator-removed.schema.json",
             ChangeKind::AuthenticatorRemovedByAdmin => "authenticator-removed-by-admin.schema.json",
+            ChangeKind::ForeignAuthenticatorRemoved => "foreign-authenticator-removed.schema.json",
         }
     }
 }
+
+/// The `actor` of changes the sign-in triggers make on their own (no caller is signed in).
+pub const SIGN_IN_ACTOR: &str = "sign-in";
 
 /// Who changed what: the audit fields. Never a token, a code, or a full email or phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeDetail {
-    /// The caller's `sub`.
+    /// The caller's `sub` ([`SIGN_IN_ACTOR`] for the sign-in triggers).
     pub actor: String,
     /// The `sub` of the user whose authenticators changed (the actor's own on `/v1/me`).
     pub subject: String,
@@ -72,6 +82,7 @@ pub struct ChangeDetail {
     pub authenticator_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<String>,
+    /// The request id; for the sign-in triggers, the sign-in round (Authsignal's idempotency key).
     pub request_id: String,
     /// The Cognito sign-in session of the actor's token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,6 +107,28 @@ pub struct PublishError(pub String);
 #[async_trait]
 pub trait ChangePublisher: Send + Sync {
     async fn publish(&self, event: &ChangeEvent) -> Result<(), PublishError>;
+}
+
+/// Logs `event` as one audit line (target `audit`) and publishes it when a publisher is
+/// configured. Never fails: the change has already happened.
+pub async fn record(publisher: Option<&dyn ChangePublisher>, event: &ChangeEvent) {
+    let detail = &event.detail;
+    tracing::info!(
+        target: "audit",
+        event = event.kind.audit_name(),
+        actor = %detail.actor,
+        subject = %detail.subject,
+        authenticator_id = detail.authenticator_id.as_deref().unwrap_or(""),
+        verification_method = detail.verification_method.as_deref().unwrap_or(""),
+        request_id = %detail.request_id,
+        origin_jti = detail.origin_jti.as_deref().unwrap_or(""),
+        client_id = %detail.client_id,
+        proof = detail.proof.as_deref().unwrap_or(""),
+        "audit"
+    );
+    if let Some(publisher) = publisher {
+        publish_or_log(publisher, event).await;
+    }
 }
 
 /// Publishes through `publisher` and logs a failure with the whole event; never fails.

@@ -20,6 +20,7 @@ use crate::server::{
     ServerError, base_state, prefetch_in_background, serve_connections, shutdown_signal,
 };
 use crate::triggers::SignInChallenge;
+use crate::verified_contacts::cognito::CognitoContactVerifier;
 
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
 pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
@@ -65,13 +66,32 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     );
     let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
     let issuer = Arc::new(LocalIssuer::new(&config.cognito));
-    // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP.
+    // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
+    // clients: the production path. AWS is reached only with --aws-local, and then only moto.
+    let local_aws = if aws_local {
+        Some(LocalAws::start(&config.cognito.region).await?)
+    } else {
+        None
+    };
+    let integrations = local_aws.as_ref().map(|aws| {
+        aws.integrations(
+            &config.cognito.user_pool_id,
+            &LocalCognito::endpoint_url(&base_url),
+        )
+    });
+    // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP and
+    // itself (to mark a proved contact verified) through the AWS SDK, as Verify does on Lambda.
+    let challenge = SignInChallenge::from_config(&triggers)
+        .with_contacts(Arc::new(CognitoContactVerifier::new(
+            local_cognito::sdk_client(&config.cognito.region, &base_url),
+        )))
+        .with_changes(integrations.as_ref().and_then(|i| i.changes.clone()));
     let cognito = Arc::new(
         LocalCognito::new(
             &config.cognito,
             issuer.clone(),
             triggers.sign_in.clone(),
-            SignInChallenge::from_config(&triggers),
+            challenge,
         )
         .with_prevent_user_existence_errors(prevent_user_existence_errors)
         .with_group(&config.api.admin_group),
@@ -92,19 +112,9 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     let web_app_dir = std::path::PathBuf::from(
         lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
     );
-    // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
-    // clients: the production path. AWS is reached only with --aws-local, and then only moto.
-    let local_aws = if aws_local {
-        Some(LocalAws::start(&config.cognito.region).await?)
-    } else {
-        None
-    };
     let state = base_state(&config);
-    let state = match &local_aws {
-        Some(aws) => state.with_integrations(aws.integrations(
-            &config.cognito.user_pool_id,
-            &LocalCognito::endpoint_url(&base_url),
-        )),
+    let state = match integrations {
+        Some(integrations) => state.with_integrations(integrations),
         None => state,
     };
     let verifier = state.verifier.clone();

@@ -1,10 +1,10 @@
-//! The replay store on DynamoDB: one conditional `PutItem` per accepted step-up token.
+//! The replay store on DynamoDB: one conditional `PutItem` per accepted step-up challenge.
 //!
-//! Item: `{ tokenDigest: S (hex SHA-256), expiresAt: N (epoch seconds) }`, partition key
-//! `tokenDigest`, TTL on `expiresAt`. The write succeeds only if no unexpired item holds the
-//! digest (`attribute_not_exists(tokenDigest) OR expiresAt < :now`, because TTL deletes expired
-//! items only eventually); `ConditionalCheckFailedException` means the token was used. The
-//! function needs `dynamodb:PutItem` on the table and nothing else.
+//! Item: `{ challengeDigest: S (hex SHA-256), expiresAt: N (epoch seconds) }`, partition key
+//! `challengeDigest`, TTL on `expiresAt`. The write succeeds only if no unexpired item holds the
+//! digest (`attribute_not_exists(challengeDigest) OR expiresAt < :now`, because TTL deletes
+//! expired items only eventually); `ConditionalCheckFailedException` means the challenge was
+//! used. The function needs `dynamodb:PutItem` on the table and nothing else.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,10 +14,10 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{ReplayStore, ReplayStoreError, TokenDigest};
+use super::{ChallengeDigest, ReplayStore, ReplayStoreError};
 
 /// The partition key attribute.
-pub const KEY_ATTRIBUTE: &str = "tokenDigest";
+pub const KEY_ATTRIBUTE: &str = "challengeDigest";
 /// The TTL attribute.
 pub const EXPIRY_ATTRIBUTE: &str = "expiresAt";
 
@@ -39,7 +39,7 @@ impl DynamoDbReplayStore {
 impl ReplayStore for DynamoDbReplayStore {
     async fn first_use(
         &self,
-        digest: &TokenDigest,
+        digest: &ChallengeDigest,
         expires_at: SystemTime,
     ) -> Result<bool, ReplayStoreError> {
         let put = self

@@ -1,6 +1,9 @@
-//! Step-up replay protection: a validation token proves one operation, once. The port remembers
-//! the SHA-256 of each accepted token (never the token) until it could no longer validate
-//! anyway, and says whether it was there already.
+//! Step-up replay protection: one step-up challenge authorises one operation, once. Single use is
+//! keyed on the *challenge*, not the token string: after one challenge succeeds, more than one
+//! token validates for it (the validation token the client SDK returns, and the step-up's own
+//! track token), and each would otherwise be a fresh use. The port remembers the SHA-256 of the
+//! user, the action and the challenge's idempotency key (never a token) until any token for it
+//! could no longer validate, and says whether it was there already.
 //!
 //! Two adapters: [`MemoryReplayStore`] (one process: `serve` and `dev` by default) and
 //! [`dynamodb::DynamoDbReplayStore`] (every instance of every function sharing one table, chosen
@@ -15,16 +18,21 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-/// The SHA-256 of a token: what the stores keep.
+/// The SHA-256 of one challenge (user, action, Authsignal idempotency key): what the stores keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TokenDigest([u8; 32]);
+pub struct ChallengeDigest([u8; 32]);
 
-impl TokenDigest {
-    pub fn of(token: &str) -> Self {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+impl ChallengeDigest {
+    /// The parts are length-prefixed, so no two different triples hash the same input.
+    pub fn of(user_id: &str, action: &str, idempotency_key: &str) -> Self {
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        for part in [user_id, action, idempotency_key] {
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part.as_bytes());
+        }
         let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        TokenDigest(bytes)
+        bytes.copy_from_slice(context.finish().as_ref());
+        ChallengeDigest(bytes)
     }
 
     /// Lowercase hex, as stored.
@@ -40,11 +48,11 @@ pub struct ReplayStoreError(pub String);
 
 #[async_trait]
 pub trait ReplayStore: Send + Sync {
-    /// Records `digest` as used until `expires_at`. `Ok(true)` the first time; `Ok(false)` when
-    /// it is already recorded and not yet expired.
+    /// Records the challenge `digest` as used until `expires_at`. `Ok(true)` the first time;
+    /// `Ok(false)` when it is already recorded and not yet expired.
     async fn first_use(
         &self,
-        digest: &TokenDigest,
+        digest: &ChallengeDigest,
         expires_at: SystemTime,
     ) -> Result<bool, ReplayStoreError>;
 }
@@ -52,19 +60,42 @@ pub trait ReplayStore: Send + Sync {
 /// Used digests in this process's memory.
 #[derive(Default)]
 pub struct MemoryReplayStore {
-    used: Mutex<HashMap<TokenDigest, SystemTime>>,
+    used: Mutex<HashMap<ChallengeDigest, SystemTime>>,
 }
 
 #[async_trait]
 impl ReplayStore for MemoryReplayStore {
     async fn first_use(
         &self,
-        digest: &TokenDigest,
+        digest: &ChallengeDigest,
         expires_at: SystemTime,
     ) -> Result<bool, ReplayStoreError> {
         let now = SystemTime::now();
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
         used.retain(|_, expires| *expires > now);
         Ok(used.insert(*digest, expires_at).is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_digest_depends_on_every_part_and_their_boundaries() {
+        let digest = ChallengeDigest::of("user", "removeAuthenticator", "key-1");
+        assert_eq!(
+            digest,
+            ChallengeDigest::of("user", "removeAuthenticator", "key-1")
+        );
+        for other in [
+            ChallengeDigest::of("user2", "removeAuthenticator", "key-1"),
+            ChallengeDigest::of("user", "addAuthenticator", "key-1"),
+            ChallengeDigest::of("user", "removeAuthenticator", "key-2"),
+            ChallengeDigest::of("userremoveAuthenticator", "", "key-1"),
+        ] {
+            assert_ne!(digest, other);
+        }
+        assert_eq!(digest.to_hex().len(), 64);
     }
 }

@@ -4,7 +4,9 @@
 //! - Public parameters (strings only, as Cognito requires): `CHALLENGE_UI=custom` →
 //!   `{ token, isEnrolled }` for a client SDK; `prebuilt` → `{ url, isEnrolled }` for Authsignal's
 //!   pre-built UI (with `PREBUILT_REDIRECT_URL` as its `redirectUrl` when set).
-//! - Private parameters: the user id, action and idempotency key Verify checks the answer against.
+//! - Private parameters: the user id, action and idempotency key Verify checks the answer against,
+//!   and whether this is a first-authenticator round: the user has no authenticator, or has never
+//!   proved their own Cognito email or phone number (neither attribute is marked verified).
 //! - `challengeMetadata`: `AUTHSIGNAL_CHALLENGE`, or `AUTHSIGNAL_BLOCK` when Authsignal's rules
 //!   blocked the sign-in. A blocked round issues no token: the public parameters say
 //!   `{ state: "BLOCK" }`, Verify refuses any answer and Define then ends the sign-in.
@@ -19,6 +21,7 @@ use super::{
 };
 use crate::authsignal::{TrackAttributes, UserActionState};
 use crate::config::ChallengeUi;
+use crate::contact::ContactAttribute;
 
 impl SignInChallenge {
     /// The trigger.
@@ -66,11 +69,16 @@ impl SignInChallenge {
                 TriggerError::Authsignal(error)
             })?;
 
+        let first_authenticator = !tracked.is_enrolled || !has_proved_a_contact(request);
         let private = HashMap::from([
             (private::USER_ID.to_owned(), user_id),
             (private::ACTION.to_owned(), self.action.clone()),
             (private::IDEMPOTENCY_KEY.to_owned(), tracked.idempotency_key),
             (private::STATE.to_owned(), tracked.state.to_string()),
+            (
+                private::FIRST_AUTHENTICATOR.to_owned(),
+                first_authenticator.to_string(),
+            ),
         ]);
         let is_enrolled = tracked.is_enrolled.to_string();
         let (public, metadata) = if tracked.state == UserActionState::Block {
@@ -94,10 +102,28 @@ impl SignInChallenge {
             ]);
             (public, CHALLENGE_METADATA)
         };
-        tracing::info!(state = %private[private::STATE], "sign-in challenge created");
+        tracing::info!(
+            state = %private[private::STATE],
+            first_authenticator,
+            "sign-in challenge created"
+        );
         event.response.public_challenge_parameters = public;
         event.response.private_challenge_parameters = private;
         event.response.challenge_metadata = Some(metadata.to_owned());
         Ok(event)
     }
+}
+
+/// Whether the user has proved an email or phone number they still have: the attribute is
+/// present and marked verified (only Verify marks it, after a proof; see `verified_contacts`).
+fn has_proved_a_contact(
+    request: &aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallengeRequest,
+) -> bool {
+    [ContactAttribute::Email, ContactAttribute::PhoneNumber]
+        .into_iter()
+        .any(|contact| {
+            let attribute = |name: &str| request.user_attributes.get(name).map(String::as_str);
+            attribute(contact.name()).is_some_and(|value| !value.is_empty())
+                && attribute(contact.verified_name()) == Some("true")
+        })
 }

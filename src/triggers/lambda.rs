@@ -3,6 +3,7 @@
 //! services are public so tests drive exactly what Lambda drives.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, Service, service_fn};
 
@@ -13,8 +14,12 @@ use super::{
     TriggerError, VerifyAuthChallengeEvent,
 };
 use crate::config::{SignInConfig, TriggerConfig};
+use crate::events::ChangePublisher;
+use crate::events::eventbridge::EventBridgePublisher;
+use crate::integrations;
 use crate::secrets;
 use crate::telemetry::{self, LogFormat};
+use crate::verified_contacts::cognito::CognitoContactVerifier;
 
 pub use lambda_runtime::Error;
 
@@ -80,16 +85,33 @@ pub async fn run_define_auth_challenge() -> Result<(), Error> {
 /// `functions/create-auth-challenge`.
 pub async fn run_create_auth_challenge() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    lambda_runtime::run(create_auth_challenge_service(challenge_from_env().await?)).await
+    let config = trigger_config_from_env().await?;
+    lambda_runtime::run(create_auth_challenge_service(SignInChallenge::from_config(
+        &config,
+    )))
+    .await
 }
 
-/// `functions/verify-auth-challenge-response`.
+/// `functions/verify-auth-challenge-response`: Authsignal, plus the user pool (to mark a proved
+/// contact verified, with the pool and user named by each event) and, with `EVENT_BUS_NAME`,
+/// EventBridge.
 pub async fn run_verify_auth_challenge_response() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    lambda_runtime::run(verify_auth_challenge_response_service(
-        challenge_from_env().await?,
-    ))
-    .await
+    let config = trigger_config_from_env().await?;
+    // Boxed: the SDK's config loader is a large future (see `Integrations::from_config`).
+    let sdk = Box::pin(integrations::trigger_sdk_config()).await;
+    let contacts = CognitoContactVerifier::new(aws_sdk_cognitoidentityprovider::Client::new(&sdk));
+    let changes = config.integrations.event_bus.as_ref().map(|bus| {
+        Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&sdk),
+            bus,
+            &config.integrations.event_source,
+        )) as Arc<dyn ChangePublisher>
+    });
+    let challenge = SignInChallenge::from_config(&config)
+        .with_contacts(Arc::new(contacts))
+        .with_changes(changes);
+    lambda_runtime::run(verify_auth_challenge_response_service(challenge)).await
 }
 
 /// `functions/pre-sign-up`.
@@ -99,12 +121,11 @@ pub async fn run_pre_sign_up() -> Result<(), Error> {
 }
 
 /// The configuration, with the Authsignal secret read from Secrets Manager at cold start.
-async fn challenge_from_env() -> Result<SignInChallenge, Error> {
+async fn trigger_config_from_env() -> Result<TriggerConfig, Error> {
     let environment = secrets::environment()
         .await
         .inspect_err(|error| tracing::error!(%error, "the Authsignal secret is unavailable"))?;
-    let config = TriggerConfig::from_lookup(environment).inspect_err(bad_configuration)?;
-    Ok(SignInChallenge::from_config(&config))
+    Ok(TriggerConfig::from_lookup(environment).inspect_err(bad_configuration)?)
 }
 
 fn bad_configuration(error: &crate::config::ConfigError) {

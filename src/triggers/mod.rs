@@ -4,6 +4,13 @@
 //! tests all run the same code.
 //!
 //! The Authsignal user id is the Cognito `sub`, as in the HTTP API.
+//!
+//! What a sign-in proves, and about whom: a round Authsignal says succeeded is not yet proof that
+//! *this* user proved *their own* contact, because the sign-in challenge token lets whoever holds
+//! it enroll any email while the account has no authenticator. So until a user has proved their
+//! own Cognito email or phone number once (the attribute is then marked verified), every round is
+//! a *first-authenticator round*, and Verify accepts only a proof of that very contact; anything
+//! else found on the account is removed (see [`verify`]).
 
 pub mod create;
 pub mod define;
@@ -22,6 +29,8 @@ pub use aws_lambda_events::event::cognito::{
 
 use crate::authsignal::{AuthsignalApi, AuthsignalClient, AuthsignalError};
 use crate::config::{SignInConfig, TriggerConfig};
+use crate::events::ChangePublisher;
+use crate::verified_contacts::ContactVerifier;
 
 /// Cognito's challenge names.
 pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
@@ -39,24 +48,53 @@ pub mod private {
     pub const ACTION: &str = "action";
     pub const IDEMPOTENCY_KEY: &str = "idempotencyKey";
     pub const STATE: &str = "state";
+    /// `"true"` when the user had not yet proved their own contact as the round began (see
+    /// `verify`).
+    pub const FIRST_AUTHENTICATOR: &str = "firstAuthenticator";
 }
 
-/// What Create and Verify share: the Authsignal port, the sign-in action and the policy.
+/// What Create and Verify share: the Authsignal port, the sign-in action and the policy, and
+/// the ports Verify records a first sign-in's outcome with.
 #[derive(Clone)]
 pub struct SignInChallenge {
     pub authsignal: Arc<dyn AuthsignalApi>,
     pub action: String,
     pub policy: SignInConfig,
+    /// Marks a proved contact verified in the user pool. Without it a user's every round stays a
+    /// first-authenticator round (so passkeys and apps never count): production always has it.
+    pub contacts: Option<Arc<dyn ContactVerifier>>,
+    /// Change events (a foreign authenticator removed); `None` logs them only.
+    pub changes: Option<Arc<dyn ChangePublisher>>,
 }
 
 impl SignInChallenge {
-    /// The production wiring: the reqwest Authsignal client (one connection pool per process).
-    pub fn from_config(config: &TriggerConfig) -> Self {
+    pub fn new(authsignal: Arc<dyn AuthsignalApi>, action: &str, policy: SignInConfig) -> Self {
         SignInChallenge {
-            authsignal: Arc::new(AuthsignalClient::new(&config.authsignal)),
-            action: config.actions.sign_in.clone(),
-            policy: config.sign_in.clone(),
+            authsignal,
+            action: action.to_owned(),
+            policy,
+            contacts: None,
+            changes: None,
         }
+    }
+
+    /// The production wiring of Authsignal: the reqwest client (one connection pool per process).
+    pub fn from_config(config: &TriggerConfig) -> Self {
+        Self::new(
+            Arc::new(AuthsignalClient::new(&config.authsignal)),
+            &config.actions.sign_in,
+            config.sign_in.clone(),
+        )
+    }
+
+    pub fn with_contacts(mut self, contacts: Arc<dyn ContactVerifier>) -> Self {
+        self.contacts = Some(contacts);
+        self
+    }
+
+    pub fn with_changes(mut self, changes: Option<Arc<dyn ChangePublisher>>) -> Self {
+        self.changes = changes;
+        self
     }
 }
 

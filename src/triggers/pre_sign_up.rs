@@ -1,22 +1,15 @@
-//! Pre sign-up: confirms the user at once (there is no Cognito code to confirm with; Authsignal
-//! proves the email or phone at the first sign-in), and marks the email and phone as verified
-//! only when the attribute exists, because Cognito rejects the flags otherwise.
+//! Pre sign-up: confirms the user at once (there is no Cognito code to confirm with) and marks
+//! no contact verified. The email or phone number is proved at the first sign-in, by the
+//! Authsignal challenge, and only then does Verify mark it verified: an ID token never says
+//! `email_verified: true` for an address nobody proved.
 
 use super::PreSignUpEvent;
 
 /// The trigger.
 pub fn pre_sign_up(mut event: PreSignUpEvent) -> PreSignUpEvent {
-    let has = |name: &str| {
-        event
-            .request
-            .user_attributes
-            .get(name)
-            .is_some_and(|value| !value.is_empty())
-    };
-    let (email, phone) = (has("email"), has("phone_number"));
     event.response.auto_confirm_user = true;
-    event.response.auto_verify_email = email;
-    event.response.auto_verify_phone = phone;
-    tracing::info!(email, phone, "sign-up auto-confirmed");
+    event.response.auto_verify_email = false;
+    event.response.auto_verify_phone = false;
+    tracing::info!("sign-up auto-confirmed; contacts stay unverified until proved");
     event
 }

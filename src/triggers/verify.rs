@@ -1,22 +1,44 @@
 //! Verify auth challenge response: the answer is the Authsignal validation token the client got
 //! from completing the challenge, raw or as JSON `{"token": "..."}`. It is validated at Authsignal
 //! with `userId = sub` and the sign-in action, and is correct only if Authsignal says
-//! `isValid` with state `CHALLENGE_SUCCEEDED` (`ALLOW` too when `ACCEPT_ALLOW_STATE=true`) for
-//! this user, this action and this very round (the idempotency key Create tracked).
+//! `isValid` with state `CHALLENGE_SUCCEEDED` (`ALLOW` too when `ACCEPT_ALLOW_STATE=true`, never
+//! in a first-authenticator round) for this user, this action and this very round (the
+//! idempotency key Create tracked).
+//!
+//! **First-authenticator rounds** (the user had no authenticator, or has never proved their own
+//! contact; Create says which): the sign-in challenge token lets whoever holds it enroll *any*
+//! email, phone or passkey while the account has none, so a succeeded challenge proves only that
+//! someone proved something. Such an answer is correct only when Authsignal says the method was
+//! an email code (or an SMS code) and the user's authenticators of that kind are all the user's
+//! own Cognito `email` (or `phone_number`), compared ignoring case. Every other authenticator on
+//! the account, a passkey included, was added by a token holder before anyone proved the
+//! account's contact: it is removed (one audit line and one change event each), and a proof of
+//! a foreign contact is refused. A correct answer marks the attribute verified in the user pool,
+//! which ends the first-authenticator rounds; if that cannot be recorded, the answer is refused
+//! (the user tries again) rather than let a later round trust unvetted authenticators.
 //!
 //! Never an error: a malformed answer, an upstream error or a timeout is a wrong answer, logged,
-//! so nothing internal reaches Cognito's message to the client.
+//! so nothing internal reaches Cognito's message to the client. The whole check runs within
+//! [`VERIFY_BUDGET`], inside Cognito's 5 s.
 
 use std::fmt;
+use std::time::Duration;
 
-use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallengeRequest as VerifyRequest;
 use serde_json::Value;
 
 use super::{SignInChallenge, VerifyAuthChallengeEvent, private};
-use crate::authsignal::{AuthsignalError, UserActionState, ValidateChallengeRequest};
+use crate::authsignal::{
+    AuthsignalError, UserActionState, UserAuthenticator, ValidateChallengeRequest,
+    VerificationMethod,
+};
+use crate::contact::ContactAttribute;
+use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind, SIGN_IN_ACTOR};
 
 /// Longest answer accepted; Authsignal tokens are far shorter.
 const MAX_ANSWER_BYTES: usize = 8 * 1024;
+/// The longest Verify takes before answering "wrong": a first-authenticator round makes several
+/// calls (validate, list, removals, the user pool), and Cognito gives the trigger 5 s.
+pub const VERIFY_BUDGET: Duration = Duration::from_millis(4_500);
 
 /// Why an answer was not accepted (for the logs).
 #[derive(Debug)]
@@ -28,8 +50,21 @@ pub enum Refusal {
     OtherUser,
     MalformedAnswer,
     Upstream(AuthsignalError),
-    NotValid { state: Option<UserActionState> },
+    NotValid {
+        state: Option<UserActionState>,
+    },
     Mismatch(&'static str),
+    /// A first-authenticator round answered with a method that proves no contact (a passkey,
+    /// an authenticator app, or no method at all).
+    NoContactProved(Option<VerificationMethod>),
+    /// In a first-authenticator round, what was proved is not the user's own Cognito contact.
+    ForeignContact(ContactAttribute),
+    /// A foreign authenticator could not be removed, so the account is not yet safe to enter.
+    ForeignNotRemoved,
+    /// The proof could not be recorded in the user pool.
+    NotRecorded(String),
+    /// The check did not finish within [`VERIFY_BUDGET`].
+    TimedOut,
 }
 
 impl fmt::Display for Refusal {
@@ -48,6 +83,23 @@ impl fmt::Display for Refusal {
                 write!(f, "Authsignal says not valid (state {state:?})")
             }
             Refusal::Mismatch(what) => write!(f, "the validation is for another {what}"),
+            Refusal::NoContactProved(method) => write!(
+                f,
+                "a first-authenticator round needs a proof of the user's own email or phone, not {}",
+                method
+                    .as_ref()
+                    .map_or("no method", VerificationMethod::as_str)
+            ),
+            Refusal::ForeignContact(contact) => write!(
+                f,
+                "the proved {} is not the user's own Cognito attribute",
+                contact.name()
+            ),
+            Refusal::ForeignNotRemoved => {
+                f.write_str("a foreign authenticator could not be removed")
+            }
+            Refusal::NotRecorded(error) => write!(f, "the proof could not be recorded: {error}"),
+            Refusal::TimedOut => write!(f, "no decision within {VERIFY_BUDGET:?}"),
         }
     }
 }
@@ -58,13 +110,25 @@ impl SignInChallenge {
         &self,
         mut event: VerifyAuthChallengeEvent,
     ) -> VerifyAuthChallengeEvent {
-        let correct = match self.check_answer(&event.request).await {
+        let checked = tokio::time::timeout(VERIFY_BUDGET, self.check_answer(&event))
+            .await
+            .unwrap_or(Err(Refusal::TimedOut));
+        let correct = match checked {
             Ok(()) => {
                 tracing::info!("sign-in answer accepted");
                 true
             }
-            Err(refusal @ Refusal::Upstream(_)) => {
+            Err(
+                refusal @ (Refusal::Upstream(_)
+                | Refusal::ForeignNotRemoved
+                | Refusal::NotRecorded(_)
+                | Refusal::TimedOut),
+            ) => {
                 tracing::warn!(reason = %refusal, "sign-in answer refused");
+                false
+            }
+            Err(refusal @ (Refusal::ForeignContact(_) | Refusal::NoContactProved(_))) => {
+                tracing::warn!(reason = %refusal, "sign-in answer refused: not the user's own contact");
                 false
             }
             Err(refusal) => {
@@ -76,8 +140,10 @@ impl SignInChallenge {
         event
     }
 
-    /// `Ok` only for a token Authsignal validated for this user, action and round.
-    pub async fn check_answer(&self, request: &VerifyRequest) -> Result<(), Refusal> {
+    /// `Ok` only for a token Authsignal validated for this user, action and round, that in a
+    /// first-authenticator round proved the user's own contact.
+    pub async fn check_answer(&self, event: &VerifyAuthChallengeEvent) -> Result<(), Refusal> {
+        let request = &event.request;
         if request.user_not_found {
             return Err(Refusal::UserNotFound);
         }
@@ -96,6 +162,12 @@ impl SignInChallenge {
         if parameters.get(private::USER_ID) != Some(sub) {
             return Err(Refusal::OtherUser);
         }
+        // Only Create's explicit "false" relaxes the rule (a round from before the rule existed
+        // is treated as a first one).
+        let first_authenticator = parameters
+            .get(private::FIRST_AUTHENTICATOR)
+            .map(String::as_str)
+            != Some("false");
         let token =
             answer_token(request.challenge_answer.as_ref()).ok_or(Refusal::MalformedAnswer)?;
         let validation = self
@@ -109,7 +181,8 @@ impl SignInChallenge {
             .map_err(Refusal::Upstream)?;
         let state_accepted = match validation.state {
             Some(UserActionState::ChallengeSucceeded) => true,
-            Some(UserActionState::Allow) => self.policy.accept_allow_state,
+            // ALLOW proves nothing; in a first-authenticator round it would let anyone in.
+            Some(UserActionState::Allow) => self.policy.accept_allow_state && !first_authenticator,
             _ => false,
         };
         if !validation.is_valid || !state_accepted {
@@ -130,7 +203,123 @@ impl SignInChallenge {
         if validation.idempotency_key.as_ref() != Some(round) {
             return Err(Refusal::Mismatch("sign-in round"));
         }
+        if first_authenticator {
+            self.check_own_contact(event, sub, round, validation.verification_method.as_ref())
+                .await?;
+        }
         Ok(())
+    }
+
+    /// The first-authenticator rule (module docs): removes every authenticator that is not the
+    /// user's own contact, then accepts only a proof of that contact, and records it.
+    async fn check_own_contact(
+        &self,
+        event: &VerifyAuthChallengeEvent,
+        sub: &str,
+        round: &str,
+        method: Option<&VerificationMethod>,
+    ) -> Result<(), Refusal> {
+        let attributes = &event.request.user_attributes;
+        let is_own = |authenticator: &UserAuthenticator| {
+            [ContactAttribute::Email, ContactAttribute::PhoneNumber]
+                .into_iter()
+                .any(|contact| {
+                    let cognito = attributes.get(contact.name());
+                    match (contact.of(authenticator), cognito) {
+                        (Some(enrolled), Some(cognito)) => contact.same(enrolled, cognito),
+                        _ => false,
+                    }
+                })
+        };
+        let authenticators = self
+            .authsignal
+            .get_authenticators(sub)
+            .await
+            .map_err(Refusal::Upstream)?;
+        let (own, foreign): (Vec<_>, Vec<_>) = authenticators.into_iter().partition(is_own);
+        let mut all_removed = true;
+        for authenticator in &foreign {
+            all_removed &= self.remove_foreign(event, sub, round, authenticator).await;
+        }
+
+        let contact = method
+            .and_then(ContactAttribute::proved_by)
+            .ok_or_else(|| Refusal::NoContactProved(method.cloned()))?;
+        // A foreign authenticator of the proved kind may be the one that was proved.
+        if foreign.iter().any(|a| contact.of(a).is_some())
+            || !own.iter().any(|a| contact.of(a).is_some())
+        {
+            return Err(Refusal::ForeignContact(contact));
+        }
+        if !all_removed {
+            return Err(Refusal::ForeignNotRemoved);
+        }
+        match &self.contacts {
+            Some(contacts) => {
+                let header = &event.cognito_event_user_pools_header;
+                let (Some(pool), Some(username)) =
+                    (header.user_pool_id.as_deref(), header.user_name.as_deref())
+                else {
+                    return Err(Refusal::NotRecorded(
+                        "the event names no pool or user".into(),
+                    ));
+                };
+                contacts
+                    .mark_verified(pool, username, contact)
+                    .await
+                    .map_err(|error| Refusal::NotRecorded(error.to_string()))?;
+                tracing::info!(
+                    attribute = contact.verified_name(),
+                    "contact proved and marked verified"
+                );
+            }
+            None => tracing::warn!(
+                attribute = contact.name(),
+                "contact proved but not recorded: no user pool client is configured"
+            ),
+        }
+        Ok(())
+    }
+
+    /// Removes an authenticator that is not the user's own contact; logs and publishes the
+    /// removal. `false` when Authsignal could not remove it.
+    async fn remove_foreign(
+        &self,
+        event: &VerifyAuthChallengeEvent,
+        sub: &str,
+        round: &str,
+        authenticator: &UserAuthenticator,
+    ) -> bool {
+        let id = &authenticator.user_authenticator_id;
+        let method = authenticator.verification_method.to_string();
+        match self.authsignal.delete_authenticator(sub, id).await {
+            Ok(()) | Err(AuthsignalError::NotFound(_)) => {}
+            Err(error) => {
+                tracing::error!(%error, authenticator_id = %id, verification_method = %method, "FOREIGN AUTHENTICATOR NOT REMOVED");
+                return false;
+            }
+        }
+        let client_id = event
+            .cognito_event_user_pools_header
+            .caller_context
+            .client_id
+            .clone()
+            .unwrap_or_default();
+        let removed = ChangeEvent {
+            kind: ChangeKind::ForeignAuthenticatorRemoved,
+            detail: ChangeDetail {
+                actor: SIGN_IN_ACTOR.to_owned(),
+                subject: sub.to_owned(),
+                authenticator_id: Some(id.clone()),
+                verification_method: Some(method),
+                request_id: round.to_owned(),
+                origin_jti: None,
+                client_id,
+                proof: None,
+            },
+        };
+        events::record(self.changes.as_deref(), &removed).await;
+        true
     }
 }
 

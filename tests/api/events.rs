@@ -1,6 +1,7 @@
 //! Change events on EventBridge (moto, with a rule that forwards the bus to an SQS queue): every
-//! change puts one event whose detail matches its schema in `events/`, nothing is put without
-//! `EVENT_BUS_NAME`, and a bus that rejects the event never fails the change.
+//! change puts one event whose detail matches its schema in `events/` (the Verify trigger's
+//! removal of a foreign authenticator included), nothing is put without `EVENT_BUS_NAME`, and a
+//! bus that rejects the event never fails the change.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -223,4 +224,87 @@ async fn a_bus_that_rejects_the_event_never_fails_the_change() {
         };
         assert!(publisher.publish(&event).await.is_err());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_authenticator_removed_at_sign_in_puts_one_event_that_matches_its_schema() {
+    use std::sync::Arc;
+
+    use cognito_authsignal::authsignal::AuthsignalClient;
+    use cognito_authsignal::config::SignInConfig;
+    use cognito_authsignal::triggers::SignInChallenge;
+    use cognito_authsignal::triggers::verify::Refusal;
+
+    let moto = Moto::start().await;
+    let (sqs, queue_url) = bus_forwarded_to_a_queue(&moto).await;
+    let clients = AwsClients::new(&moto.sdk_config().await);
+    let stack = Stack::start().await;
+    let sign_in = SignInChallenge::new(
+        Arc::new(AuthsignalClient::new(&stack.config.authsignal)),
+        "cognitoAuth",
+        SignInConfig::default(),
+    )
+    .with_changes(events_to(BUS, &clients).changes);
+    let header = json!({
+        "version": "1", "region": "eu-west-1", "userPoolId": "eu-west-1_ApiTests",
+        "userName": "victim", "callerContext": { "clientId": "apitestclient" },
+    });
+    let attributes =
+        json!({ "sub": "u-victim", "email": "victim@example.com", "email_verified": "false" });
+    let mut create = header.clone();
+    create["triggerSource"] = json!("CreateAuthChallenge_Authentication");
+    create["request"] =
+        json!({ "userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE", "session": [] });
+    create["response"] = json!({});
+    let round = sign_in
+        .create_auth_challenge(serde_json::from_value(create).unwrap())
+        .await
+        .unwrap()
+        .response;
+
+    // Whoever knows the username enrolls their own inbox with the round's token.
+    let token = &round.public_challenge_parameters["token"];
+    stack
+        .client_api(
+            "user-authenticators/email-otp",
+            token,
+            Some(json!({ "email": "attacker@example.net" })),
+        )
+        .await;
+    let code = stack.code_for("attacker@example.net").await;
+    let verified = stack
+        .client_api(
+            "verify/email-otp",
+            token,
+            Some(json!({ "verificationCode": code })),
+        )
+        .await;
+    let mut verify = header;
+    verify["triggerSource"] = json!("VerifyAuthChallengeResponse_Authentication");
+    verify["request"] = json!({
+        "userAttributes": attributes,
+        "privateChallengeParameters": round.private_challenge_parameters,
+        "challengeAnswer": verified["accessToken"],
+    });
+    verify["response"] = json!({});
+    let refused = sign_in
+        .check_answer(&serde_json::from_value(verify).unwrap())
+        .await;
+    assert!(
+        matches!(refused, Err(Refusal::ForeignContact(_))),
+        "{refused:?}"
+    );
+
+    let events = drain(&sqs, &queue_url, Duration::from_millis(200)).await;
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["detail-type"], "Foreign Authenticator Removed");
+    let detail = &events[0]["detail"];
+    let errors: Vec<String> = schema(ChangeKind::ForeignAuthenticatorRemoved)
+        .iter_errors(detail)
+        .map(|error| error.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?} in {detail}");
+    assert_eq!(detail["subject"], "u-victim");
+    assert_eq!(detail["clientId"], "apitestclient");
+    assert!(!events[0].to_string().contains("attacker@"));
 }

@@ -8,7 +8,7 @@ use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
 use cognito_authsignal::local::aws::create_replay_table;
 use cognito_authsignal::replay::dynamodb::{DynamoDbReplayStore, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
-use cognito_authsignal::replay::{MemoryReplayStore, ReplayStore, TokenDigest};
+use cognito_authsignal::replay::{ChallengeDigest, MemoryReplayStore, ReplayStore};
 use reqwest::Method;
 
 use crate::helpers::*;
@@ -25,26 +25,29 @@ async fn create_table(client: &aws_sdk_dynamodb::Client) {
 async fn contract(store: Arc<dyn ReplayStore>) {
     let now = SystemTime::now();
     let later = now + Duration::from_secs(600);
-    let a = TokenDigest::of("token-a");
+    let a = ChallengeDigest::of("u", "removeAuthenticator", "challenge-a");
     assert!(store.first_use(&a, later).await.unwrap(), "first use");
     assert!(!store.first_use(&a, later).await.unwrap(), "second use");
     assert!(
         store
-            .first_use(&TokenDigest::of("token-b"), later)
+            .first_use(
+                &ChallengeDigest::of("u", "removeAuthenticator", "challenge-b"),
+                later
+            )
             .await
             .unwrap(),
-        "another token"
+        "another challenge"
     );
 
     // A record past its expiry no longer counts, even before anything deletes it.
-    let c = TokenDigest::of("token-c");
+    let c = ChallengeDigest::of("u", "removeAuthenticator", "challenge-c");
     let past = now - Duration::from_secs(1);
     assert!(store.first_use(&c, past).await.unwrap());
     assert!(store.first_use(&c, later).await.unwrap(), "expired record");
     assert!(!store.first_use(&c, later).await.unwrap());
 
     // Concurrent first uses: exactly one wins.
-    let d = TokenDigest::of("token-d");
+    let d = ChallengeDigest::of("u", "removeAuthenticator", "challenge-d");
     let attempts = (0..16).map(|_| {
         let store = store.clone();
         tokio::spawn(async move { store.first_use(&d, later).await.unwrap() })
@@ -71,20 +74,20 @@ async fn the_dynamodb_store_keeps_the_contract_and_stores_only_digests() {
     let items = client.scan().table_name(TABLE).send().await.unwrap();
     let items = items.items();
     assert_eq!(items.len(), 4);
-    let token_a = TokenDigest::of("token-a").to_hex();
+    let challenge_a = ChallengeDigest::of("u", "removeAuthenticator", "challenge-a").to_hex();
     assert!(
         items
             .iter()
-            .any(|item| item[KEY_ATTRIBUTE].as_s().unwrap() == &token_a)
+            .any(|item| item[KEY_ATTRIBUTE].as_s().unwrap() == &challenge_a)
     );
     for item in items {
         let digest = item[KEY_ATTRIBUTE].as_s().unwrap();
         assert_eq!(
             digest.len(),
             64,
-            "a SHA-256 in hex, never the token: {digest}"
+            "a SHA-256 in hex, never the challenge's parts: {digest}"
         );
-        assert!(!digest.contains("token"));
+        assert!(!digest.contains("challenge"));
         let expires: u64 = item[EXPIRY_ATTRIBUTE].as_n().unwrap().parse().unwrap();
         assert!(expires > 1_700_000_000, "epoch seconds for DynamoDB's TTL");
     }
@@ -101,25 +104,8 @@ fn dynamodb_replay(clients: &AwsClients) -> Integrations {
 /// A user with three email authenticators (so removing two is allowed), a stale sign-in and a
 /// removal step-up token.
 async fn stale_user_with_proof(stack: &Stack, sub: &str) -> (String, Vec<String>, String) {
-    let fresh = stack.token(sub, &[], 60);
-    let first = stack
-        .enroll_email(&fresh, &format!("{sub}-1@example.com"))
-        .await;
-    let second = stack
-        .enroll_email(&fresh, &format!("{sub}-2@example.com"))
-        .await;
-    stack
-        .enroll_email(&fresh, &format!("{sub}-3@example.com"))
-        .await;
-    let stale = stack.token(sub, &[], 7_200);
-    let proof = stack
-        .step_up(
-            &stale,
-            "removeAuthenticator",
-            &format!("{sub}-1@example.com"),
-        )
-        .await;
-    (stale, vec![first, second], proof)
+    let (stale, ids, [_, validation]) = stale_user_with_both_tokens(stack, sub).await;
+    (stale, ids, validation)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,4 +162,110 @@ async fn an_unreachable_table_fails_closed_and_changes_nothing() {
         stack.list(&stack.token("u-no-table", &[], 60)).await.len(),
         3
     );
+}
+
+/// A user with three email authenticators and a stale sign-in; the ids of the first two, and
+/// both tokens of one removal step-up: its own track token and the validation token of its
+/// succeeded challenge.
+async fn stale_user_with_both_tokens(
+    stack: &Stack,
+    sub: &str,
+) -> (String, Vec<String>, [String; 2]) {
+    let fresh = stack.token(sub, &[], 60);
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(
+            stack
+                .enroll_email(&fresh, &format!("{sub}-{n}@example.com"))
+                .await,
+        );
+    }
+    ids.truncate(2);
+    let stale = stack.token(sub, &[], 7_200);
+    let (track, validation) = stack
+        .step_up_tokens(
+            &stale,
+            "removeAuthenticator",
+            &format!("{sub}-1@example.com"),
+        )
+        .await;
+    (stale, ids, [track, validation])
+}
+
+/// Spends both tokens of one step-up of a new user `sub`, in `order`, on two removals: the
+/// first through `first_at`, the second through `second_at`. The second answer, once the user
+/// is checked to have lost exactly one authenticator.
+async fn spend_one_step_up_twice(
+    stack: &Stack,
+    (first_at, second_at): (&LocalClient, &LocalClient),
+    sub: &str,
+    order: [usize; 2],
+) -> reqwest::Response {
+    let (stale, ids, tokens) = stale_user_with_both_tokens(stack, sub).await;
+    let [first, second] = order.map(|index| tokens[index].as_str());
+    let removed = remove_with(first_at, &stale, &ids[0], first).await;
+    assert_eq!(removed.status(), 204, "{sub}");
+    let replayed = remove_with(second_at, &stale, &ids[1], second).await;
+    assert_eq!(
+        stack.list(&stack.token(sub, &[], 60)).await.len(),
+        2,
+        "{sub}"
+    );
+    replayed
+}
+
+/// Removes `id` as `stale` with `proof` through `instance`.
+async fn remove_with(
+    instance: &LocalClient,
+    stale: &str,
+    id: &str,
+    proof: &str,
+) -> reqwest::Response {
+    instance
+        .call_with(
+            Method::DELETE,
+            &format!("/v1/me/authenticators/{id}"),
+            stale,
+            None,
+            &[("Authsignal-Validation-Token", proof)],
+        )
+        .await
+}
+
+const TRACK_FIRST: [usize; 2] = [0, 1];
+const VALIDATION_FIRST: [usize; 2] = [1, 0];
+
+#[tokio::test]
+async fn one_step_up_authorises_one_operation_whichever_of_its_tokens_comes_first() {
+    let stack = Stack::start().await;
+    let one_instance = (&stack.client, &stack.client);
+    for (order, sub) in [
+        (TRACK_FIRST, "u-track-first"),
+        (VALIDATION_FIRST, "u-validation-first"),
+    ] {
+        let replayed = spend_one_step_up_twice(&stack, one_instance, sub, order).await;
+        assert_problem(replayed, 403, "reauthentication_required").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_step_up_authorises_one_operation_across_instances_sharing_the_table() {
+    let moto = Moto::start().await;
+    let clients = AwsClients::new(&moto.sdk_config().await);
+    create_table(&clients.dynamodb).await;
+    let stack = Stack::with_integrations(dynamodb_replay(&clients)).await;
+    let second_instance = stack.another_instance(dynamodb_replay(&clients)).await;
+    let two_instances = (&stack.client, &second_instance);
+    for (order, sub) in [
+        (TRACK_FIRST, "u-shared-track"),
+        (VALIDATION_FIRST, "u-shared-validation"),
+    ] {
+        let replayed = spend_one_step_up_twice(&stack, two_instances, sub, order).await;
+        let body = assert_problem(replayed, 403, "reauthentication_required").await;
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("This step-up was already used."),
+            "{sub}: {detail}"
+        );
+    }
 }

@@ -326,7 +326,7 @@ async fn the_last_authenticator_cannot_be_removed_by_its_user() {
 }
 
 #[tokio::test]
-async fn admin_routes_need_the_admin_group_and_may_remove_the_last_authenticator() {
+async fn admin_routes_need_the_admin_group_and_may_remove_all_but_the_last_authenticator() {
     let stack = Stack::start().await;
     let user = stack.token("u-helped", &[], 60);
     let only = stack.enroll_email(&user, "helped@example.com").await;
@@ -385,6 +385,15 @@ async fn admin_routes_need_the_admin_group_and_may_remove_the_last_authenticator
         .await;
     assert_problem(unknown, 404, "not_found").await;
 
+    // The last one stays: an account with none could be given one by anyone at sign-in.
+    assert_problem(
+        stack.call(Method::DELETE, &path, &admin, None).await,
+        409,
+        "last_authenticator",
+    )
+    .await;
+    assert_eq!(stack.list(&user).await.len(), 1);
+    stack.enroll_email(&user, "helped-2@example.com").await;
     assert_eq!(
         stack
             .call(Method::DELETE, &path, &admin, None)
@@ -392,7 +401,10 @@ async fn admin_routes_need_the_admin_group_and_may_remove_the_last_authenticator
             .status(),
         204
     );
-    assert!(stack.list(&user).await.is_empty());
+    let left = stack.list(&user).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["email"], "h***@example.com");
+    assert_ne!(left[0]["id"], only.as_str());
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ async fn verify_trigger(
         "userName": SUB, "triggerSource": "VerifyAuthChallengeResponse_Authentication",
         "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "apitestclient" },
         "request": {
-            "userAttributes": { "sub": SUB, "email": EMAIL },
+            "userAttributes": { "sub": SUB, "email": EMAIL, "email_verified": "true" },
             "privateChallengeParameters": private,
             "challengeAnswer": answer,
             "userNotFound": false,
@@ -74,7 +74,7 @@ async fn verify_trigger(
         "response": {},
     }))
     .unwrap();
-    sign_in.check_answer(&event.request).await
+    sign_in.check_answer(&event).await
 }
 
 #[tokio::test]
@@ -91,11 +91,11 @@ async fn enrollment_sign_in_and_step_up_tokens_are_each_refused_where_another_is
         ("enrollAuthenticator", "cognitoAuth", "removeAuthenticator"),
         "the defaults are three different actions"
     );
-    let sign_in = SignInChallenge {
-        authsignal: Arc::new(AuthsignalClient::new(&stack.config.authsignal)),
-        action: actions.sign_in.clone(),
-        policy: SignInConfig::default(),
-    };
+    let sign_in = SignInChallenge::new(
+        Arc::new(AuthsignalClient::new(&stack.config.authsignal)),
+        &actions.sign_in,
+        SignInConfig::default(),
+    );
 
     // Enrollment: the API's enrollment token, the email enrolled with it.
     let fresh = stack.token(SUB, &[], 60);
@@ -119,8 +119,9 @@ async fn enrollment_sign_in_and_step_up_tokens_are_each_refused_where_another_is
                 "version": "1", "region": "eu-west-1", "userPoolId": "eu-west-1_ApiTests",
                 "userName": SUB, "triggerSource": "CreateAuthChallenge_Authentication",
                 "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "apitestclient" },
+                // A user who proved this email at an earlier sign-in.
                 "request": {
-                    "userAttributes": { "sub": SUB, "email": EMAIL },
+                    "userAttributes": { "sub": SUB, "email": EMAIL, "email_verified": "true" },
                     "challengeName": "CUSTOM_CHALLENGE", "session": [], "userNotFound": false,
                 },
                 "response": {},

@@ -63,6 +63,8 @@ async fn changes_are_audited_once_each_without_tokens_or_contacts() {
     let user = stack.token("u-audited", &[], 60);
     let first = stack.enroll_email(&user, "audited@example.com").await;
     stack.enroll_email(&user, "second@example.com").await;
+    // A third, so that the admin's removal is not of the user's last authenticator.
+    stack.enroll_email(&user, "third@example.com").await;
     let settings = stack
         .call(
             Method::POST,
@@ -107,12 +109,13 @@ async fn changes_are_audited_once_each_without_tokens_or_contacts() {
         vec![
             "enrollment_token_issued",
             "enrollment_token_issued",
+            "enrollment_token_issued",
             "settings_url_issued",
             "authenticator_removed",
             "authenticator_removed_by_admin",
         ]
     );
-    let removal = &events[3];
+    let removal = &events[4];
     assert_eq!(removal["actor"], "u-audited");
     assert_eq!(removal["subject"], "u-audited");
     assert_eq!(removal["authenticator_id"], first.as_str());
@@ -124,7 +127,7 @@ async fn changes_are_audited_once_each_without_tokens_or_contacts() {
             .as_str()
             .is_some_and(|jti| !jti.is_empty())
     );
-    let admin_removal = &events[4];
+    let admin_removal = &events[5];
     assert_eq!(admin_removal["actor"], "u-auditor");
     assert_eq!(admin_removal["subject"], "u-audited");
     assert!(

@@ -168,6 +168,17 @@ impl LocalClient {
 
     /// Runs a step-up for `operation` with the user's enrolled email; returns the validation token.
     pub async fn step_up(&self, token: &str, operation: &str, email: &str) -> String {
+        self.step_up_tokens(token, operation, email).await.1
+    }
+
+    /// Runs a step-up for `operation` with the user's enrolled email; returns both tokens that
+    /// validate for it afterwards: the step-up's own (track) token and the validation token.
+    pub async fn step_up_tokens(
+        &self,
+        token: &str,
+        operation: &str,
+        email: &str,
+    ) -> (String, String) {
         let response = self
             .call(
                 Method::POST,
@@ -184,8 +195,9 @@ impl LocalClient {
                 .unwrap()
                 .starts_with(&self.base_url)
         );
-        self.answer_email_challenge(challenge["token"].as_str().unwrap(), email)
-            .await
+        let track_token = challenge["token"].as_str().unwrap().to_owned();
+        let validation = self.answer_email_challenge(&track_token, email).await;
+        (track_token, validation)
     }
 
     /// Runs the email OTP challenge for a track `token` as `@authsignal/browser` does

@@ -183,6 +183,15 @@ def _():
     state["sub"] = result["UserSub"]
 
 
+@step("admin_get_user: the email is not verified by signing up")
+def _():
+    user = cognito.admin_get_user(UserPoolId=user_pool_id, Username=username)
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    check(attributes.get("sub") == state["sub"], f"sub: {attributes}")
+    check(attributes.get("email") == email, f"email: {attributes}")
+    check(attributes.get("email_verified") == "false", f"email_verified: {attributes}")
+
+
 @step("sign_up again: UsernameExistsException")
 def _():
     code = error_code(
@@ -230,6 +239,13 @@ def _():
     check(access.get("iss", "").endswith(f"/{user_pool_id}"), f"iss: {access}")
     check(access.get("sub") == state["sub"], f"sub: {access}")
     check(access.get("token_use") == "access", f"token_use: {access}")
+
+
+@step("the ID token says email_verified only now that the email was proved at sign-in")
+def _():
+    identity = claims(state["tokens"]["IdToken"])
+    check(identity.get("email") == email, f"email: {identity}")
+    check(identity.get("email_verified") is True, f"email_verified: {identity}")
 
 
 @step("GET /v1/me with the access token: 200, userId is the UserSub")
@@ -281,6 +297,83 @@ def _():
     # The round itself still works with its own token.
     token_3 = validation_token(round_3["ChallengeParameters"]["token"], email)
     check_tokens(answer(round_3["Session"], username, token_3))
+
+
+victim = f"victim-{suffix}"
+victim_email = f"victim-{suffix}@example.com"
+attacker_email = f"attacker-{suffix}@example.net"
+
+
+def enroll_with_challenge_token(challenge_token, address):
+    """What an attacker holding the sign-in token does: email.enroll({email}), then verify."""
+    auth = {"Authorization": f"Bearer {challenge_token}"}
+    status, body = http(
+        "POST", f"{authsignal_url}/v1/client/user-authenticators/email-otp", {"email": address}, auth
+    )
+    check(status == 200, f"user-authenticators/email-otp: {status} {body}")
+    status, body = http(
+        "POST",
+        f"{authsignal_url}/v1/client/verify/email-otp",
+        {"verificationCode": latest_code(address)},
+        auth,
+    )
+    check(status == 200 and body.get("isVerified") is True, f"verify/email-otp: {status} {body}")
+    return body["accessToken"]
+
+
+def victims_authenticators():
+    status, minted = http(
+        "POST", f"{base_url}/local/cognito/token", {"username": "helpdesk", "groups": ["authenticator-admins"]}
+    )
+    check(status == 200, f"mint: {status} {minted}")
+    status, body = http(
+        "GET",
+        f"{base_url}/v1/admin/users/{state['victim_sub']}/authenticators",
+        headers={"Authorization": f"Bearer {minted['accessToken']}"},
+    )
+    check(status == 200, f"admin list: {status} {body}")
+    return body["authenticators"]
+
+
+@step("attack: knowing only a username, enrolling one's own email with its sign-in token gets no tokens")
+def _():
+    result = cognito.sign_up(
+        ClientId=client_id,
+        Username=victim,
+        Password=password,
+        UserAttributes=[{"Name": "email", "Value": victim_email}],
+    )
+    state["victim_sub"] = result["UserSub"]
+    round_ = start_custom_auth(victim)
+    check(round_["ChallengeParameters"]["isEnrolled"] == "false", f"{round_}")
+    stolen = enroll_with_challenge_token(round_["ChallengeParameters"]["token"], attacker_email)
+    following = answer(round_["Session"], victim, stolen)
+    # A wrong answer: another challenge, never tokens.
+    check_custom_challenge(following, victim)
+    check(victims_authenticators() == [], "the attacker's email was removed")
+    state["victim_round"] = following
+
+
+@step("attack: an email left by an abandoned round does not sign in at the next one")
+def _():
+    # The attacker enrolls again in this round and leaves it unanswered...
+    enroll_with_challenge_token(state["victim_round"]["ChallengeParameters"]["token"], attacker_email)
+    # ...then starts a new sign-in: Authsignal now says "enrolled", with the attacker's email.
+    round_ = start_custom_auth(victim)
+    check(round_["ChallengeParameters"]["isEnrolled"] == "true", f"{round_}")
+    stolen = validation_token(round_["ChallengeParameters"]["token"], attacker_email)
+    check_custom_challenge(answer(round_["Session"], victim, stolen), victim)
+    check(victims_authenticators() == [], "the attacker's email was removed")
+
+
+@step("the victim's own first sign-in still works, and proves their email")
+def _():
+    round_ = start_custom_auth(victim)
+    token = validation_token(round_["ChallengeParameters"]["token"], victim_email)
+    tokens = check_tokens(answer(round_["Session"], victim, token))
+    check(claims(tokens["IdToken"]).get("email_verified") is True, "email_verified")
+    listed = victims_authenticators()
+    check([a["verificationMethod"] for a in listed] == ["EMAIL_OTP"], f"{listed}")
 
 
 @step("initiate_auth for an unknown username: NotAuthorizedException")

@@ -43,12 +43,12 @@ async fn round(
 
 async fn answer(
     sign_in: &cognito_authsignal::triggers::SignInChallenge,
-    sub: &str,
+    (sub, email): (&str, &str),
     private: &Value,
     answer: &str,
 ) -> Result<(), Refusal> {
     sign_in
-        .check_answer(&verify(verify_event(sub, private, answer)).request)
+        .check_answer(&verify(verify_event(sub, email, private, answer)))
         .await
 }
 
@@ -66,10 +66,11 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
     let proof = client.answer_email_challenge(token, email).await;
 
     // The raw token and the JSON form are both answers.
-    answer(&sign_in, sub, &first, &proof).await.unwrap();
+    let user = (sub, email);
+    answer(&sign_in, user, &first, &proof).await.unwrap();
     let as_json = json!({ "token": proof }).to_string();
-    answer(&sign_in, sub, &first, &as_json).await.unwrap();
-    let event = verify(verify_event(sub, &first, &proof));
+    answer(&sign_in, user, &first, &as_json).await.unwrap();
+    let event = verify(verify_event(sub, email, &first, &proof));
     assert!(
         sign_in
             .verify_auth_challenge_response(event)
@@ -81,23 +82,23 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
     // Another round, another user, or a tampered answer: refused.
     let (_, second, _) = round(&sign_in, sub, email).await;
     assert!(matches!(
-        answer(&sign_in, sub, &second, &proof).await,
+        answer(&sign_in, user, &second, &proof).await,
         Err(Refusal::Mismatch("sign-in round"))
     ));
     assert!(matches!(
-        answer(&sign_in, "someone-else", &first, &proof).await,
+        answer(&sign_in, ("someone-else", email), &first, &proof).await,
         Err(Refusal::OtherUser)
     ));
     let mut tampered = proof.clone();
     tampered.push('x');
     assert!(matches!(
-        answer(&sign_in, sub, &first, &tampered).await,
+        answer(&sign_in, user, &first, &tampered).await,
         Err(Refusal::NotValid { .. })
     ));
     for malformed in ["", "two words", "{\"token\": 7}", "{not json"] {
         assert!(
             matches!(
-                answer(&sign_in, sub, &first, malformed).await,
+                answer(&sign_in, user, &first, malformed).await,
                 Err(Refusal::MalformedAnswer)
             ),
             "{malformed}"
@@ -106,26 +107,66 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
 }
 
 #[tokio::test]
-async fn allow_without_a_challenge_counts_only_when_configured() {
+async fn allow_without_a_challenge_never_counts_for_a_user_with_no_authenticator() {
     let (_client, api_url) = emulator().await;
-    let (sub, email) = ("u-allow", "allow@example.com");
-    // The emulator lets an unenrolled user's action through (ALLOW): its own token validates.
-    let strict = challenge(&api_url, SignInConfig::default(), BUDGET);
-    let (public, private, _) = round(&strict, sub, email).await;
-    let token = public["token"].as_str().unwrap();
-    assert!(matches!(
-        answer(&strict, sub, &private, token).await,
-        Err(Refusal::NotValid { .. })
-    ));
-    let lenient = challenge(
-        &api_url,
-        SignInConfig {
-            accept_allow_state: true,
-            ..SignInConfig::default()
-        },
-        BUDGET,
-    );
-    answer(&lenient, sub, &private, token).await.unwrap();
+    let user = ("u-allow", "allow@example.com");
+    // The emulator lets an unenrolled user's action through (ALLOW): its own token validates,
+    // and proves nothing about the user, whatever ACCEPT_ALLOW_STATE says.
+    for accept_allow_state in [false, true] {
+        let sign_in = challenge(
+            &api_url,
+            SignInConfig {
+                accept_allow_state,
+                ..SignInConfig::default()
+            },
+            BUDGET,
+        );
+        let (public, private, _) = round(&sign_in, user.0, user.1).await;
+        assert_eq!(private["firstAuthenticator"], "true");
+        let token = public["token"].as_str().unwrap();
+        assert!(
+            matches!(
+                answer(&sign_in, user, &private, token).await,
+                Err(Refusal::NotValid { .. })
+            ),
+            "ACCEPT_ALLOW_STATE={accept_allow_state}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn allow_counts_for_an_established_user_only_when_configured() {
+    let server = authsignal_tracking("ALLOW").await;
+    Mock::given(path("/v1/validate"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "isValid": true, "state": "ALLOW", "userId": "u-rules",
+            "actionCode": "cognitoAuth", "idempotencyKey": "idem-1",
+        })))
+        .mount(&server)
+        .await;
+    let api_url = format!("{}/v1", server.uri());
+    let user = ("u-rules", "rules@example.com");
+    for (accept_allow_state, accepted) in [(false, false), (true, true)] {
+        let sign_in = challenge(
+            &api_url,
+            SignInConfig {
+                accept_allow_state,
+                ..SignInConfig::default()
+            },
+            BUDGET,
+        );
+        let mut event = create_event(user.0, user.1);
+        event["request"]["userAttributes"]["email_verified"] = json!("true");
+        let created = sign_in.create_auth_challenge(create(event)).await.unwrap();
+        let private = json!(created.response.private_challenge_parameters);
+        assert_eq!(private["firstAuthenticator"], "false");
+        let outcome = answer(&sign_in, user, &private, "rules.token").await;
+        assert_eq!(
+            outcome.is_ok(),
+            accepted,
+            "{accept_allow_state}: {outcome:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -180,7 +221,13 @@ async fn a_blocked_sign_in_gets_no_token_and_no_answer_passes() {
     assert_eq!(public, json!({ "state": "BLOCK" }));
     assert_eq!(metadata.as_deref(), Some("AUTHSIGNAL_BLOCK"));
     assert!(matches!(
-        answer(&sign_in, "u-block", &private, "any.token.at.all").await,
+        answer(
+            &sign_in,
+            ("u-block", "block@example.com"),
+            &private,
+            "any.token.at.all"
+        )
+        .await,
         Err(Refusal::Blocked)
     ));
 }
@@ -224,12 +271,17 @@ async fn verify_with(template: ResponseTemplate) -> (Result<(), Refusal>, bool, 
         SignInConfig::default(),
         BUDGET,
     );
-    let (_, private, _) = round(&sign_in, "u-verify", "verify@example.com").await;
+    let user = ("u-verify", "verify@example.com");
+    let mut event = create_event(user.0, user.1);
+    event["request"]["userAttributes"]["email_verified"] = json!("true");
+    let created = sign_in.create_auth_challenge(create(event)).await.unwrap();
+    let private = json!(created.response.private_challenge_parameters);
     let started = Instant::now();
-    let refusal = answer(&sign_in, "u-verify", &private, "validation.token.x").await;
+    let refusal = answer(&sign_in, user, &private, "validation.token.x").await;
     let correct = sign_in
         .verify_auth_challenge_response(verify(verify_event(
-            "u-verify",
+            user.0,
+            user.1,
             &private,
             "validation.token.x",
         )))

@@ -9,8 +9,11 @@ mod clients;
 mod define_table;
 #[path = "../common/dev.rs"]
 mod dev;
+mod first_authenticator;
 mod fixtures;
 #[path = "../common/local_client.rs"]
 mod local_client;
 mod local_cognito;
+#[path = "../common/soft_passkey.rs"]
+mod soft_passkey;
 mod support;

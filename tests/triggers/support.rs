@@ -27,11 +27,11 @@ pub async fn emulator() -> (LocalClient, String) {
 pub fn challenge(api_url: &str, policy: SignInConfig, timeout: Duration) -> SignInChallenge {
     let mut config = AuthsignalConfig::new(api_url, SecretString::from(SECRET.to_owned())).unwrap();
     config.total_timeout = timeout;
-    SignInChallenge {
-        authsignal: Arc::new(AuthsignalClient::new(&config)),
-        action: "cognitoAuth".into(),
+    SignInChallenge::new(
+        Arc::new(AuthsignalClient::new(&config)),
+        "cognitoAuth",
         policy,
-    }
+    )
 }
 
 /// A fixture from `tests/triggers/fixtures/`.
@@ -51,10 +51,12 @@ pub fn create_event(sub: &str, email: &str) -> Value {
     event
 }
 
-/// A Verify event answering the round Create described with `private_parameters`.
-pub fn verify_event(sub: &str, private_parameters: &Value, answer: &str) -> Value {
+/// A Verify event of the user `sub` with `email`, answering the round Create described with
+/// `private_parameters`.
+pub fn verify_event(sub: &str, email: &str, private_parameters: &Value, answer: &str) -> Value {
     let mut event = fixture("verify-answer");
     event["request"]["userAttributes"]["sub"] = json!(sub);
+    event["request"]["userAttributes"]["email"] = json!(email);
     event["request"]["privateChallengeParameters"] = private_parameters.clone();
     event["request"]["challengeAnswer"] = json!(answer);
     event

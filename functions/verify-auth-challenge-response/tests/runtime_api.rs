@@ -1,12 +1,18 @@
 //! Black box: the built `verify-auth-challenge-response` binary, driven through a local Lambda
 //! Runtime API with events shaped as Cognito sends them, accepts only an Authsignal validation
 //! token for this user, action and round. The token comes from a real email OTP challenge run
-//! against the local Authsignal emulator over HTTP, as a client SDK would.
+//! against the local Authsignal emulator over HTTP, as a client SDK would. It is the user's
+//! first sign-in, so the function marks the proved email verified in the user pool (moto's).
 
 #[path = "../../../tests/common/local_client.rs"]
 mod local_client;
+#[path = "../../../tests/common/moto.rs"]
+mod moto;
 #[path = "../../../tests/common/runtime_api.rs"]
 mod runtime_api;
+
+use aws_sdk_cognitoidentityprovider::types::AttributeType;
+use moto::Moto;
 
 use cognito_authsignal::authsignal::{AuthsignalApi, AuthsignalClient, TrackAttributes};
 use cognito_authsignal::config::AuthsignalConfig;
@@ -19,15 +25,50 @@ use serde_json::{Value, json};
 const SECRET: &str = "sk_verify_auth_challenge_test";
 const ACTION: &str = "cognitoAuth";
 
-/// The verify event with this answer and these private challenge parameters.
-fn event(answer: &str, private: &Value) -> Value {
+/// The verify event of `pool`'s user `username` (not yet verified) with this answer and these
+/// private challenge parameters.
+fn event(answer: &str, private: &Value, (pool, username): (&str, &str)) -> Value {
     let mut event = fixture("verify-auth-challenge-response.json");
+    event["userPoolId"] = json!(pool);
+    event["userName"] = json!(username);
+    event["request"]["userAttributes"]["email_verified"] = json!("false");
     event["request"]["challengeAnswer"] = json!(answer);
     event["request"]["privateChallengeParameters"] = private.clone();
     event
 }
 
-#[tokio::test]
+/// A pool in moto with the fixture's user (email not verified); the pool id and username.
+async fn user_pool_with_user(moto: &Moto, email: &str) -> (String, String) {
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&moto.sdk_config().await);
+    let pool = cognito
+        .create_user_pool()
+        .pool_name("verify-black-box")
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|pool| pool.id)
+        .unwrap();
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .unwrap()
+    };
+    cognito
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("ada")
+        .user_attributes(attribute("email", email))
+        .user_attributes(attribute("email_verified", "false"))
+        .send()
+        .await
+        .unwrap();
+    (pool, "ada".to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
     // The Authsignal emulator, served in-process.
     let emulator = serve_on_loopback(SecretString::from(SECRET.to_owned()))
@@ -59,6 +100,7 @@ async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
         "action": ACTION,
         "idempotencyKey": tracked.idempotency_key,
         "state": tracked.state.to_string(),
+        "firstAuthenticator": "true",
     });
     let client_token = tracked.token.as_deref().unwrap();
     // What the client does with it: the email OTP challenge, as @authsignal/browser runs it.
@@ -70,14 +112,26 @@ async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
     let mut other_round = private.clone();
     other_round["idempotencyKey"] = json!("0b6f0c5e-3f0e-4a8e-9a55-1d2c3b4a5f60");
 
+    let moto = Moto::start().await;
+    let (pool, username) = user_pool_with_user(&moto, email).await;
+    let user = (pool.as_str(), username.as_str());
     let runtime = RuntimeApi::start(vec![
-        ("req-not-a-token".to_owned(), event("two words", &private)),
-        ("req-unknown-token".to_owned(), event("abc.def", &private)),
+        (
+            "req-not-a-token".to_owned(),
+            event("two words", &private, user),
+        ),
+        (
+            "req-unknown-token".to_owned(),
+            event("abc.def", &private, user),
+        ),
         (
             "req-other-round".to_owned(),
-            event(&validation_token, &other_round),
+            event(&validation_token, &other_round, user),
         ),
-        ("req-valid".to_owned(), event(&validation_token, &private)),
+        (
+            "req-valid".to_owned(),
+            event(&validation_token, &private, user),
+        ),
     ])
     .await;
     let _function = runtime.spawn(
@@ -87,6 +141,10 @@ async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
             ("AUTHSIGNAL_API_URL", &api_url),
             ("AUTHSIGNAL_SECRET_KEY", SECRET),
             ("AUTHSIGNAL_TIMEOUT_MS", "3000"),
+            ("AWS_ENDPOINT_URL", &moto.endpoint),
+            ("AWS_REGION", moto::REGION),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
         ],
     );
 
@@ -110,4 +168,20 @@ async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
         "VerifyAuthChallengeResponse_Authentication"
     );
     assert_eq!(valid["request"]["challengeAnswer"], json!(validation_token));
+
+    // The proved email is now verified in the user pool.
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&moto.sdk_config().await);
+    let user = cognito
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username(&username)
+        .send()
+        .await
+        .unwrap();
+    let verified = user
+        .user_attributes()
+        .iter()
+        .find(|attribute| attribute.name() == "email_verified")
+        .and_then(|attribute| attribute.value());
+    assert_eq!(verified, Some("true"));
 }

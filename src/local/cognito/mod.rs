@@ -7,7 +7,8 @@
 //! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
 //! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
 //! `GetTokensFromRefreshToken`, `RevokeToken`, `AdminUserGlobalSignOut` (what session revocation
-//! calls) and `AdminAddUserToGroup` (groups land in `cognito:groups`). Like a new Cognito pool it runs with
+//! calls), `AdminUpdateUserAttributes` (what Verify calls to mark a proved contact verified),
+//! `AdminGetUser` and `AdminAddUserToGroup` (groups land in `cognito:groups`). Like a new Cognito pool it runs with
 //! `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
 //! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
 //! pool does.
@@ -137,9 +138,24 @@ impl LocalCognito {
             "RevokeToken" => self.revoke_token(body),
             "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(body),
             "AdminAddUserToGroup" => self.admin_add_user_to_group(body),
+            "AdminUpdateUserAttributes" => self.admin_update_user_attributes(body),
+            "AdminGetUser" => self.admin_get_user(body),
             other => Err(CognitoError::unknown_operation(other)),
         }
     }
+}
+
+/// An AWS SDK client for the local pool served at `base_url`, as the triggers reach Cognito (the
+/// pool does not check signatures; the credentials only let the SDK sign).
+pub fn sdk_client(region: &str, base_url: &str) -> aws_sdk_cognitoidentityprovider::Client {
+    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local-pool"))
+        .endpoint_url(LocalCognito::endpoint_url(base_url))
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
 }
 
 /// The user-pool API's routes, to be merged into the dev server's router.

@@ -93,6 +93,17 @@ impl Pool {
             .or_else(|| self.users.values().find(|user| user.sub == name))
     }
 
+    /// A user by username (ignoring case) or by `sub`, to change.
+    fn user_mut(&mut self, name: &str) -> Result<&mut LocalUser, CognitoError> {
+        let key = self
+            .user_by_name_or_sub(name)
+            .map(|user| user.username.to_lowercase())
+            .ok_or_else(CognitoError::user_not_found)?;
+        self.users
+            .get_mut(&key)
+            .ok_or_else(CognitoError::user_not_found)
+    }
+
     /// Creates `group` (an existing group is left as it is).
     pub fn create_group(&mut self, group: &str) {
         self.groups.insert(group.to_owned());
@@ -103,17 +114,33 @@ impl Pool {
         if !self.groups.contains(group) {
             return Err(CognitoError::resource_not_found("Group not found."));
         }
-        let key = self
-            .user_by_name_or_sub(name)
-            .map(|user| user.username.to_lowercase())
-            .ok_or_else(CognitoError::user_not_found)?;
-        let user = self
-            .users
-            .get_mut(&key)
-            .unwrap_or_else(|| unreachable!("found above"));
+        let user = self.user_mut(name)?;
         if !user.groups.iter().any(|known| known == group) {
             user.groups.push(group.to_owned());
         }
+        Ok(())
+    }
+
+    /// `AdminUpdateUserAttributes`: `name` is a username or `sub`. As in Cognito, a new `email` or
+    /// `phone_number` is unverified unless the same call says otherwise.
+    pub fn update_attributes(
+        &mut self,
+        name: &str,
+        updates: BTreeMap<String, String>,
+    ) -> Result<(), CognitoError> {
+        let user = self.user_mut(name)?;
+        for (contact, verified) in [
+            ("email", "email_verified"),
+            ("phone_number", "phone_number_verified"),
+        ] {
+            let changed = updates
+                .get(contact)
+                .is_some_and(|value| user.attributes.get(contact) != Some(value));
+            if changed && !updates.contains_key(verified) {
+                user.attributes.insert(verified.into(), "false".into());
+            }
+        }
+        user.attributes.extend(updates);
         Ok(())
     }
 
@@ -167,6 +194,34 @@ impl Pool {
             _ => Err(CognitoError::not_authorized("Invalid Refresh Token")),
         }
     }
+}
+
+/// `UserAttributes: [{Name, Value}]` of `AdminUpdateUserAttributes`: the sign-up schema plus the
+/// two verification flags, which must be `true` or `false`.
+pub fn admin_attributes(
+    raw: &[serde_json::Value],
+) -> Result<BTreeMap<String, String>, CognitoError> {
+    let (flags, others): (Vec<_>, Vec<_>) = raw.iter().cloned().partition(|entry| {
+        matches!(
+            entry["Name"].as_str(),
+            Some("email_verified" | "phone_number_verified")
+        )
+    });
+    let mut attributes = sign_up_attributes(&others)?;
+    for flag in flags {
+        let name = flag["Name"].as_str().unwrap_or_default();
+        match flag["Value"].as_str() {
+            Some(value @ ("true" | "false")) => {
+                attributes.insert(name.to_owned(), value.to_owned());
+            }
+            _ => {
+                return Err(CognitoError::invalid_parameter(format!(
+                    "{name} must be true or false."
+                )));
+            }
+        }
+    }
+    Ok(attributes)
 }
 
 /// `UserAttributes: [{Name, Value}]` from a request, checked against the schema.
@@ -280,6 +335,46 @@ mod tests {
             let error = sign_up_attributes(std::slice::from_ref(&bad)).unwrap_err();
             assert_eq!(error.kind, "InvalidParameterException", "{bad}");
         }
+    }
+
+    #[test]
+    fn admin_updates_set_the_verification_flags_and_a_new_contact_is_unverified() {
+        let mut pool = Pool::default();
+        pool.add(LocalUser {
+            sub: "s-1".into(),
+            username: "Jo".into(),
+            attributes: BTreeMap::from([
+                ("email".into(), "jo@example.com".into()),
+                ("email_verified".into(), "false".into()),
+            ]),
+            confirmed: true,
+            password: PasswordVerifier::random("Pool"),
+            groups: Vec::new(),
+        })
+        .unwrap();
+        let update = |pairs: &[(&str, &str)]| {
+            admin_attributes(
+                &pairs
+                    .iter()
+                    .map(|(name, value)| json!({ "Name": name, "Value": value }))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        pool.update_attributes("s-1", update(&[("email_verified", "true")]).unwrap())
+            .unwrap();
+        assert_eq!(
+            pool.user("jo").unwrap().attributes["email_verified"],
+            "true"
+        );
+        pool.update_attributes("JO", update(&[("email", "new@example.com")]).unwrap())
+            .unwrap();
+        let attributes = &pool.user("jo").unwrap().attributes;
+        assert_eq!(attributes["email"], "new@example.com");
+        assert_eq!(attributes["email_verified"], "false");
+        let bad = update(&[("email_verified", "yes")]).unwrap_err();
+        assert_eq!(bad.kind, "InvalidParameterException");
+        let nobody = pool.update_attributes("bob", BTreeMap::new()).unwrap_err();
+        assert_eq!(nobody.kind, "UserNotFoundException");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult as S
 use serde_json::{Map, Value, json};
 
 use super::issuer::SignedIn;
-use super::pool::{LocalUser, REFRESH_TOKEN_VALIDITY, RefreshGrant};
+use super::pool::{LocalUser, REFRESH_TOKEN_VALIDITY, RefreshGrant, admin_attributes};
 use super::protocol::CognitoError;
 use super::sessions::{AuthSession, Pending};
 use super::srp::{PasswordClaim, PasswordVerifier};
@@ -183,12 +183,7 @@ impl LocalCognito {
     /// named by username or `sub`. (Signed by the caller's AWS credentials in Cognito; the local
     /// pool does not check signatures.)
     pub(super) fn admin_user_global_sign_out(&self, body: &Value) -> Result<Value, CognitoError> {
-        let pool_id = required(body, "UserPoolId")?;
-        if pool_id != self.user_pool_id {
-            return Err(CognitoError::resource_not_found(format!(
-                "User pool {pool_id} does not exist."
-            )));
-        }
+        self.check_pool(body)?;
         let name = required(body, "Username")?;
         let mut state = self.state();
         let username = state
@@ -205,15 +200,59 @@ impl LocalCognito {
     /// user may be named by username or `sub`; the group must exist (`dev` creates the admin
     /// group). Signed by the caller's AWS credentials in Cognito; not checked here.
     pub(super) fn admin_add_user_to_group(&self, body: &Value) -> Result<Value, CognitoError> {
+        self.check_pool(body)?;
+        let name = required(body, "Username")?;
+        let group = required(body, "GroupName")?;
+        self.state().pool.add_user_to_group(name, group)?;
+        Ok(json!({}))
+    }
+
+    /// The `UserPoolId` of an admin operation must be this pool.
+    fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
         let pool_id = required(body, "UserPoolId")?;
         if pool_id != self.user_pool_id {
             return Err(CognitoError::resource_not_found(format!(
                 "User pool {pool_id} does not exist."
             )));
         }
+        Ok(())
+    }
+
+    /// `AdminGetUser`: the user's attributes (with `sub`) and status, by username or `sub`.
+    pub(super) fn admin_get_user(&self, body: &Value) -> Result<Value, CognitoError> {
+        self.check_pool(body)?;
         let name = required(body, "Username")?;
-        let group = required(body, "GroupName")?;
-        self.state().pool.add_user_to_group(name, group)?;
+        let state = self.state();
+        let user = state
+            .pool
+            .user_by_name_or_sub(name)
+            .ok_or_else(CognitoError::user_not_found)?;
+        let mut attributes = vec![json!({ "Name": "sub", "Value": user.sub })];
+        attributes.extend(
+            user.attributes
+                .iter()
+                .map(|(name, value)| json!({ "Name": name, "Value": value })),
+        );
+        Ok(json!({
+            "Username": user.username,
+            "UserAttributes": attributes,
+            "UserStatus": if user.confirmed { "CONFIRMED" } else { "UNCONFIRMED" },
+            "Enabled": true,
+        }))
+    }
+
+    /// `AdminUpdateUserAttributes` (what Verify calls to mark a proved contact verified). The
+    /// user may be named by username or `sub`. Signed by the caller's AWS credentials in Cognito;
+    /// not checked here.
+    pub(super) fn admin_update_user_attributes(&self, body: &Value) -> Result<Value, CognitoError> {
+        self.check_pool(body)?;
+        let name = required(body, "Username")?;
+        let Some(raw) = body["UserAttributes"].as_array() else {
+            return Err(CognitoError::missing_parameter("UserAttributes"));
+        };
+        let updates = admin_attributes(raw)?;
+        self.state().pool.update_attributes(name, updates)?;
+        tracing::info!("local user's attributes updated");
         Ok(json!({}))
     }
 

@@ -73,11 +73,14 @@ impl LocalCognito {
                 "Invalid lambda function output : autoVerify requires the email or phone_number attribute",
             ));
         }
-        if verify_email {
-            attributes.insert("email_verified".into(), "true".into());
-        }
-        if verify_phone {
-            attributes.insert("phone_number_verified".into(), "true".into());
+        // Cognito records a contact it was not told to verify as unverified.
+        for (contact, flag, verified) in [
+            ("email", "email_verified", verify_email),
+            ("phone_number", "phone_number_verified", verify_phone),
+        ] {
+            if attributes.contains_key(contact) {
+                attributes.insert(flag.into(), verified.to_string());
+            }
         }
         let user = LocalUser {
             sub: sub.clone(),

@@ -147,7 +147,13 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes any user's authenticator, the last one included. Always audit-logged. */
+        /**
+         * Removes any user's authenticator but the last one. Always audit-logged.
+         * @description The last one stays: an account with no authenticator can be given one by whoever starts a
+         *     sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
+         *     allows that while the account has none). Sign-in then accepts only a proof of the user's own
+         *     Cognito email or phone, but an account that never reaches zero keeps that window shut.
+         */
         delete: operations["deleteUserAuthenticator"];
         options?: never;
         head?: never;
@@ -865,6 +871,15 @@ export interface operations {
             };
             /** @description `not_found`: not one of this user's authenticators */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `last_authenticator`: the user's only authenticator */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
