@@ -8,7 +8,7 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use lambda_http::request::RequestContext;
 
-use crate::api::{self, AppState, Surface};
+use crate::api::{self, AppState, Surface, request_id};
 use crate::config::Config;
 use crate::secrets;
 use crate::server;
@@ -47,13 +47,20 @@ pub fn router(state: AppState, surface: Surface) -> Router {
         .layer(axum::middleware::map_request(api_gateway_request_id))
 }
 
+/// Replaces whatever `x-request-id` the client sent with API Gateway's request id. An id not in
+/// the safe form (never seen from API Gateway) is left out too, and the router generates one.
 async fn api_gateway_request_id(mut request: Request) -> Request {
     let id = match request.extensions().get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
         _ => None,
     };
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        request.headers_mut().insert("x-request-id", value);
+    let value = id
+        .filter(|id| request_id::is_safe(id))
+        .and_then(|id| HeaderValue::from_str(&id).ok());
+    let headers = request.headers_mut();
+    headers.remove(request_id::HEADER);
+    if let Some(value) = value {
+        headers.insert(request_id::HEADER, value);
     }
     request
 }

@@ -10,10 +10,10 @@ use super::step_up::Proof;
 use crate::auth::AuthenticatedUser;
 use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind};
 
-/// The request id set by the request-id layer (or API Gateway's, on Lambda).
+/// The request id set by the request-id layers (in the safe form, or generated).
 pub fn request_id(headers: &HeaderMap) -> &str {
     headers
-        .get("x-request-id")
+        .get(super::request_id::HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
 }

@@ -11,6 +11,7 @@ pub mod json;
 pub mod me;
 pub mod problem;
 pub mod redirect;
+pub mod request_id;
 pub mod step_up;
 pub mod views;
 
@@ -132,7 +133,8 @@ pub fn routes(state: AppState, surface: Surface) -> Router {
 }
 
 /// Adds what every response shares: problem+json 404/405, a body limit, CORS (when origins
-/// are configured), a request id, and `Cache-Control: no-store`.
+/// are configured), a request id (the caller's only in a safe form, else a fresh UUID), and
+/// `Cache-Control: no-store`.
 pub fn finish(router: Router, settings: &ApiConfig) -> Router {
     let router = router
         .fallback(|| async { ApiError::RouteNotFound })
@@ -145,6 +147,7 @@ pub fn finish(router: Router, settings: &ApiConfig) -> Router {
     router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(request_id::drop_unsafe))
         .layer(axum::middleware::map_response(no_store))
 }
 
@@ -167,7 +170,7 @@ fn cors(settings: &ApiConfig) -> Option<CorsLayer> {
                 header::CONTENT_TYPE,
                 HeaderName::from_static(step_up::VALIDATION_TOKEN_HEADER),
             ])
-            .expose_headers([HeaderName::from_static("x-request-id")])
+            .expose_headers([HeaderName::from_static(request_id::HEADER)])
             .max_age(std::time::Duration::from_secs(600)),
     )
 }

@@ -8,7 +8,8 @@ use tower::ServiceExt;
 
 use crate::helpers::*;
 
-fn event(name: &str, token: &str, sub: &str) -> lambda_http::Request {
+/// The fixture as JSON, with the token and sub filled in.
+fn event_json(name: &str, token: &str, sub: &str) -> Value {
     let path = format!(
         "{}/tests/api/fixtures/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -17,7 +18,16 @@ fn event(name: &str, token: &str, sub: &str) -> lambda_http::Request {
         .unwrap()
         .replace("{{TOKEN}}", token)
         .replace("{{SUB}}", sub);
-    lambda_http::request::from_str(&json).expect("a valid API Gateway v2 event")
+    serde_json::from_str(&json).unwrap()
+}
+
+/// An event as `lambda_http` hands it to the router.
+fn request(event: &Value) -> lambda_http::Request {
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+}
+
+fn event(name: &str, token: &str, sub: &str) -> lambda_http::Request {
+    request(&event_json(name, token, sub))
 }
 
 async fn invoke(
@@ -123,4 +133,28 @@ async fn each_function_serves_only_its_own_routes() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn api_gateways_request_id_replaces_the_one_the_client_sent() {
+    let stack = Stack::start().await;
+    let token = stack.token("u-lambda-id", &[], 60);
+    let mut event = event_json("apigw-v2-list-authenticators", &token, "u-lambda-id");
+    event["headers"]["x-request-id"] = "req-chosen-by-the-client".into();
+    let (status, headers, body) = invoke(&stack, Surface::Account, request(&event)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["x-request-id"], "JKJaXmPLvHcESHA=");
+}
+
+#[tokio::test]
+async fn an_api_gateway_request_id_not_in_the_safe_form_is_replaced_by_a_fresh_one() {
+    let stack = Stack::start().await;
+    let token = stack.token("u-lambda-id", &[], 60);
+    let mut event = event_json("apigw-v2-list-authenticators", &token, "u-lambda-id");
+    event["requestContext"]["requestId"] = r#"abc","actor":"admin-forged"#.into();
+    event["headers"]["x-request-id"] = "req-chosen-by-the-client".into();
+    let (status, headers, body) = invoke(&stack, Surface::Account, request(&event)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = headers["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "a generated id: {id}");
 }

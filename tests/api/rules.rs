@@ -505,3 +505,48 @@ async fn every_response_carries_no_store_and_a_request_id() {
         .await;
     assert_eq!(echoed.headers()["x-request-id"], "req-123");
 }
+
+#[tokio::test]
+async fn a_callers_request_id_is_kept_only_in_a_safe_form() {
+    let stack = Stack::start().await;
+    let token = stack.token("u-request-id", &[], 60);
+    let echoed = |id: String| {
+        let stack = &stack;
+        let token = &token;
+        async move {
+            let response = stack
+                .call_with(Method::GET, "/v1/me", token, None, &[("x-request-id", &id)])
+                .await;
+            assert_eq!(response.status(), 200);
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    for safe in [
+        "req-123",
+        "trace:abc.DEF_9",
+        "JKJaXmPLvHcESHA=",
+        &"x".repeat(128),
+    ] {
+        assert_eq!(echoed(safe.to_owned()).await, safe, "a safe id is kept");
+    }
+    for hostile in [
+        "x".repeat(129),
+        "x".repeat(15_000),
+        r#"abc","event":"authenticator_removed","actor":"admin-forged"#.to_owned(),
+        "two words".to_owned(),
+        "\"quoted\"".to_owned(),
+        r"line\nbreak\r\u000a".to_owned(),
+    ] {
+        let first = echoed(hostile.clone()).await;
+        let second = echoed(hostile.clone()).await;
+        assert_ne!(first, hostile);
+        assert!(
+            uuid::Uuid::parse_str(&first).is_ok(),
+            "replaced by a generated id: {first}"
+        );
+        assert_ne!(first, second, "a fresh id each time");
+    }
+}

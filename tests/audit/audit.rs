@@ -1,63 +1,16 @@
 //! Every change emits exactly one structured audit event, without secrets or full contacts.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use reqwest::Method;
-use serde_json::{Value, json};
-use tracing_subscriber::fmt::MakeWriter;
+use serde_json::json;
 
+use crate::capture::Captured;
 use crate::helpers::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn lines(&self) -> Vec<Value> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
-    }
-
-    fn audit_events(&self) -> Vec<Value> {
-        self.lines()
-            .into_iter()
-            .filter(|line| line["target"] == "audit")
-            .collect()
-    }
-}
 
 // The server runs on this test's single-threaded runtime, so the thread-local subscriber sees
 // its events.
 #[tokio::test]
 async fn changes_are_audited_once_each_without_tokens_or_contacts() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start();
 
     let stack = Stack::start().await;
     let user = stack.token("u-audited", &[], 60);
@@ -136,7 +89,7 @@ async fn changes_are_audited_once_each_without_tokens_or_contacts() {
             .is_some_and(|id| !id.is_empty())
     );
 
-    let everything = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let everything = captured.text();
     assert!(
         !everything.contains("audited@example.com"),
         "no full email in any log line"
@@ -146,4 +99,58 @@ async fn changes_are_audited_once_each_without_tokens_or_contacts() {
         "no access token in any log line"
     );
     assert!(!everything.contains("eyJ"), "no JWT in any log line");
+}
+
+#[tokio::test]
+async fn a_request_id_not_in_the_safe_form_never_reaches_the_audit_line() {
+    let (captured, _guard) = Captured::start();
+    let stack = Stack::start().await;
+    let user = stack.token("u-forged-id", &[], 60);
+    let forged = r#"abc","event":"authenticator_removed","actor":"admin-forged"#;
+    let long = "r".repeat(15_000);
+    let mut answered = Vec::new();
+    for hostile in [forged, long.as_str(), "two words \"quoted\" line\\nbreak"] {
+        let response = stack
+            .call_with(
+                Method::POST,
+                "/v1/me/authenticators/enrollment-token",
+                &user,
+                Some(json!({ "email": "forged-id@example.com" })),
+                &[("x-request-id", hostile)],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "a generated id: {id}");
+        answered.push(id.to_owned());
+    }
+    let safe = stack
+        .call_with(
+            Method::POST,
+            "/v1/me/authenticators/enrollment-token",
+            &user,
+            Some(json!({ "email": "forged-id@example.com" })),
+            &[("x-request-id", "req-safe-1")],
+        )
+        .await;
+    assert_eq!(safe.headers()["x-request-id"], "req-safe-1");
+    answered.push("req-safe-1".to_owned());
+
+    let events = captured.audit_events();
+    let logged: Vec<&str> = events
+        .iter()
+        .map(|event| event["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        logged, answered,
+        "the audit line has the id the caller was given"
+    );
+    assert!(
+        events.iter().all(|event| event["actor"] == "u-forged-id"),
+        "{events:?}"
+    );
+    let everything = captured.text();
+    for fragment in ["admin-forged", "rrrrrrrrrrrrrrrr", "two words"] {
+        assert!(!everything.contains(fragment), "{fragment} was logged");
+    }
 }
