@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod redact;
 pub mod replay;
 pub mod revocation;
 pub mod secrets;

@@ -21,6 +21,7 @@ use url::Url;
 use super::types::*;
 use super::{AuthsignalApi, AuthsignalError, UpstreamError};
 use crate::config::AuthsignalConfig;
+use crate::redact;
 
 /// Retries after the first attempt, at most.
 pub const MAX_RETRIES: u32 = 2;
@@ -71,7 +72,9 @@ impl AuthsignalClient {
         body: Option<&(impl Serialize + Sync)>,
     ) -> Result<T, AuthsignalError> {
         let bytes = self.send(method, segments, body).await?;
-        serde_json::from_slice(&bytes).map_err(|error| AuthsignalError::Decode(error.to_string()))
+        // serde's messages quote the offending value, which is Authsignal's text.
+        serde_json::from_slice(&bytes)
+            .map_err(|error| AuthsignalError::Decode(redact::external_text(&error.to_string())))
     }
 
     /// Sends with retries and returns the body of a 2xx answer.
@@ -175,11 +178,11 @@ impl AuthsignalClient {
             return Ok(body);
         }
         let error_body: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-        let upstream = UpstreamError {
-            status: status.as_u16(),
-            code: error_body.error_code.or(error_body.error),
-            description: error_body.error_description,
-        };
+        let upstream = UpstreamError::new(
+            status.as_u16(),
+            error_body.error_code.or(error_body.error).as_deref(),
+            error_body.error_description.as_deref(),
+        );
         Err(match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 AuthsignalError::Unauthorized(upstream)

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::redact;
+
 pub use client::AuthsignalClient;
 pub use types::*;
 
@@ -56,10 +58,23 @@ pub trait AuthsignalApi: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamError {
     pub status: u16,
-    /// `errorCode`, or the older `error`.
+    /// `errorCode`, or the older `error`; redacted and bounded.
     pub code: Option<String>,
-    /// `errorDescription`: for logs, never for end users.
+    /// `errorDescription`, redacted and bounded: for logs, never for end users.
     pub description: Option<String>,
+}
+
+impl UpstreamError {
+    /// Keeps Authsignal's text only as [`redact::external_text`] leaves it, so that neither
+    /// `Display` nor `Debug` (which `lambda_runtime` logs for a failed invocation) can put
+    /// unbounded text or a secret from the answer into a log line.
+    pub fn new(status: u16, code: Option<&str>, description: Option<&str>) -> Self {
+        UpstreamError {
+            status,
+            code: code.map(redact::external_text),
+            description: description.map(redact::external_text),
+        }
+    }
 }
 
 impl std::fmt::Display for UpstreamError {

@@ -9,3 +9,4 @@ mod capture;
 mod helpers;
 #[path = "../common/local_client.rs"]
 mod local_client;
+mod upstream_logs;

@@ -114,3 +114,79 @@ async fn an_authsignal_refusal_fails_the_invocation_with_a_fixed_message() {
         assert!(!message.contains(upstream), "{message}");
     }
 }
+
+#[tokio::test]
+async fn a_hostile_upstream_error_reaches_the_logs_redacted_and_bounded() {
+    // Authsignal answers with a 6 KB description full of things a log must not hold.
+    let secrets = [
+        "sk_live_9fJ2kLmN0pQrStUvWxYz01",
+        "jane.doe@example.com",
+        "+14155550100",
+    ];
+    let head = format!(
+        "Failed for {} ({}, {}). ",
+        secrets[0], secrets[1], secrets[2]
+    );
+    let description = head.repeat(6 * 1024 / head.len() + 1);
+    let authsignal = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(500).set_body_json(serde_json::json!({
+                "errorCode": "internal_error", "errorDescription": description,
+            })),
+        )
+        .mount(&authsignal)
+        .await;
+    let runtime = RuntimeApi::start(vec![(
+        "req-hostile-upstream".to_owned(),
+        fixture("create-auth-challenge.json"),
+    )])
+    .await;
+    let _function = runtime.spawn(
+        env!("CARGO_BIN_EXE_create-auth-challenge"),
+        "create-auth-challenge",
+        &[
+            ("AUTHSIGNAL_API_URL", &authsignal.uri()),
+            ("AUTHSIGNAL_SECRET_KEY", SECRET),
+            ("AUTHSIGNAL_TIMEOUT_MS", "3000"),
+        ],
+    );
+
+    let outcomes = runtime.outcomes(1).await;
+    let error = outcomes["req-hostile-upstream"].error();
+    assert_eq!(error["errorType"], "AuthsignalUnavailable", "{error}");
+    // Both our own error line and lambda_runtime's (it logs the handler error's `Debug`) carry
+    // the upstream error; the logs are read from a pipe, so wait for both.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let logs = loop {
+        let logs = runtime.logs();
+        let upstream_lines = logs.iter().filter(|line| line.contains("HTTP 500")).count()
+            + logs
+                .iter()
+                .filter(|line| line.contains("status: 500"))
+                .count();
+        if upstream_lines >= 2 || std::time::Instant::now() > deadline {
+            break logs;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        logs.iter()
+            .any(|line| line.contains("Authsignal track failed")),
+        "{logs:#?}"
+    );
+    let runtime_line = logs
+        .iter()
+        .find(|line| line.contains("Authsignal(Upstream(UpstreamError"))
+        .unwrap_or_else(|| panic!("lambda_runtime's error line: {logs:#?}"));
+    assert!(
+        runtime_line.contains("[redacted key]") && runtime_line.contains("[redacted email]"),
+        "{runtime_line}"
+    );
+    for line in &logs {
+        assert!(line.len() < 2048, "a {}-byte log line: {line}", line.len());
+        for secret in secrets {
+            assert!(!line.contains(secret), "{secret} logged: {line}");
+        }
+    }
+}
