@@ -47,19 +47,41 @@ where
     }
 }
 
-/// `application/json` or `application/*+json`, parameters ignored.
+/// `application/json`, with no parameter but `charset=utf-8` (RFC 8259: JSON between systems is
+/// UTF-8); names and values case-insensitive, optional whitespace around `;`, the value may be
+/// quoted. Anything else (`text/json`, `application/*+json`, another charset) would be parsed as
+/// something the client did not mean, so it is refused.
+///
+/// Hand-written: `mime` (already linked through axum) refuses a tab or a space before `;`, which
+/// RFC 9110 allows, and the rule is one media type and one parameter.
 fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
-    let Some(essence) = content_type
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-    else {
+    let Some(value) = content_type.and_then(|value| value.to_str().ok()) else {
         return false;
     };
-    essence == "application/json"
-        || essence
-            .strip_prefix("application/")
-            .is_some_and(|subtype| subtype.ends_with("+json"))
+    let is_whitespace = |c: char| c == ' ' || c == '\t';
+    let mut parts = value
+        .split(';')
+        .map(|part| part.trim_matches(is_whitespace));
+    let essence_is_json = parts
+        .next()
+        .is_some_and(|essence| essence.eq_ignore_ascii_case("application/json"));
+    essence_is_json
+        && parts.all(|parameter| {
+            // RFC 9110 allows empty parameters (`application/json;`).
+            parameter.is_empty()
+                || parameter.split_once('=').is_some_and(|(name, value)| {
+                    name.eq_ignore_ascii_case("charset")
+                        && unquoted(value).eq_ignore_ascii_case("utf-8")
+                })
+        })
+}
+
+/// `"value"` → `value`; anything else as it is.
+fn unquoted(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|value| value.strip_suffix('"'))
+        .unwrap_or(value)
 }
 
 /// What is wrong, by field, without the offending value.
@@ -125,13 +147,46 @@ mod tests {
         assert!(!typed.contains("14155550100"));
     }
 
+    fn accepts(value: &'static str) -> bool {
+        is_json(Some(&header::HeaderValue::from_static(value)))
+    }
+
     #[test]
-    fn json_media_types() {
-        let header = |value: &'static str| Some(header::HeaderValue::from_static(value));
-        assert!(is_json(header("application/json").as_ref()));
-        assert!(is_json(header("application/json; charset=utf-8").as_ref()));
-        assert!(is_json(header("application/merge-patch+json").as_ref()));
-        assert!(!is_json(header("text/plain").as_ref()));
+    fn json_with_at_most_a_utf8_charset_is_accepted() {
+        for value in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            "application/json ;\tcharset=\"utf-8\" ",
+            "application/json; CHARSET=\"UTF-8\"",
+            "application/json;",
+        ] {
+            assert!(accepts(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn other_media_types_charsets_and_parameters_are_refused() {
+        for value in [
+            "application/json; charset=latin1",
+            "application/json; charset=utf-16",
+            "application/json; charset=\"utf-8",
+            "application/json; charset",
+            "application/json; charset=utf-8; boundary=x",
+            "application/json; version=2",
+            "application/vnd.x+json",
+            "application/merge-patch+json",
+            "text/json",
+            "text/plain",
+            "application/jsonx",
+            "application/json charset=utf-8",
+            "",
+        ] {
+            assert!(!accepts(value), "{value}");
+        }
         assert!(!is_json(None));
+        let not_utf8 = header::HeaderValue::from_bytes(b"application/json; charset=\xe9").unwrap();
+        assert!(!is_json(Some(&not_utf8)));
     }
 }

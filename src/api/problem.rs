@@ -188,7 +188,9 @@ impl ApiError {
                     .into()
             }
             ApiError::UnsupportedMediaType => {
-                "Send the body as JSON with `Content-Type: application/json`.".into()
+                "Send the body as JSON with `Content-Type: application/json` (no parameter but \
+                 `charset=utf-8`)."
+                    .into()
             }
             ApiError::PayloadTooLarge => "The request body is too large.".into(),
             ApiError::HeadersTooLarge => "The request headers are too large.".into(),

@@ -550,3 +550,39 @@ async fn a_callers_request_id_is_kept_only_in_a_safe_form() {
         assert_ne!(first, second, "a fresh id each time");
     }
 }
+
+#[tokio::test]
+async fn json_bodies_need_application_json_with_at_most_a_utf8_charset() {
+    let stack = Stack::start().await;
+    let token = stack.token("u-media-type", &[], 60);
+    let send = |content_type: &'static str| {
+        stack
+            .http
+            .post(format!(
+                "{}/v1/me/authenticators/enrollment-token",
+                stack.base_url
+            ))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(r#"{"email":"media-type@example.com"}"#)
+            .send()
+    };
+    for refused in [
+        "application/json; charset=latin1",
+        "application/vnd.x+json",
+        "text/json",
+    ] {
+        let problem =
+            assert_problem(send(refused).await.unwrap(), 415, "unsupported_media_type").await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/json"),
+            "{problem}"
+        );
+    }
+    for accepted in ["application/json", "application/json; charset=\"UTF-8\""] {
+        assert_eq!(send(accepted).await.unwrap().status(), 200, "{accepted}");
+    }
+}
