@@ -3,8 +3,9 @@
 //!
 //! Order: shape and size → header → `alg` pinned to RS256 → `kid` → key from the JWKS →
 //! signature → only then the claims (types, `exp`, `nbf`, `iat`, `iss`, `token_use`,
-//! `client_id`, `sub`). Each failed check is its own [`TokenRejection`] variant carrying what
-//! was expected and found, for the logs; callers only ever learn "invalid token".
+//! `client_id`, `sub` present and neither `.` nor `..`). Each failed check is its own
+//! [`TokenRejection`] variant carrying what was expected and found, for the logs; callers only
+//! ever learn "invalid token".
 //!
 //! A token that passed every check is remembered by the SHA-256 of the whole token, so that
 //! its next request skips the RSA verification (the largest item in a request's CPU). A hit runs
@@ -102,6 +103,10 @@ pub enum TokenRejection {
     },
     #[error("`sub` is missing or empty")]
     MissingSubject,
+    /// A Cognito `sub` is a UUID; `.` and `..` would name no user in a URL path (the
+    /// Authsignal client refuses them), so they are refused here rather than failing later.
+    #[error("`sub` {found:?} is a dot segment, not a user id")]
+    DotSegmentSubject { found: String },
 }
 
 /// Header members read before the key is chosen. Present members must be strings.
@@ -307,6 +312,9 @@ impl CognitoVerifier {
             .sub
             .filter(|sub| !sub.is_empty())
             .ok_or(TokenRejection::MissingSubject)?;
+        if sub == "." || sub == ".." {
+            return Err(TokenRejection::DotSegmentSubject { found: sub });
+        }
         let verified = AccessTokenClaims {
             sub,
             username: claims.username,

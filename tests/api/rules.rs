@@ -586,3 +586,43 @@ async fn json_bodies_need_application_json_with_at_most_a_utf8_charset() {
         assert_eq!(send(accepted).await.unwrap().status(), 200, "{accepted}");
     }
 }
+
+/// Sends `method path` byte for byte (reqwest would resolve `..` and `%2E%2E` away first) and
+/// returns the status and the JSON body.
+async fn raw_request(base_url: &str, method: &str, path: &str, token: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_dot_segment_user_id_in_an_admin_path_is_400_invalid_request() {
+    let stack = Stack::start().await;
+    let admin = stack.token("u-dot-admin", &[ADMIN_GROUP], 60);
+    for (method, path) in [
+        ("GET", "/v1/admin/users/../authenticators"),
+        ("GET", "/v1/admin/users/%2E%2E/authenticators"),
+        ("GET", "/v1/admin/users/%2e/authenticators"),
+        ("GET", "/v1/admin/users/./authenticators"),
+        ("DELETE", "/v1/admin/users/../authenticators/a-1"),
+        ("DELETE", "/v1/admin/users/%2E%2E/authenticators/a-1"),
+    ] {
+        let (status, body) = raw_request(&stack.base_url, method, path, &admin).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{method} {path}: {body}"
+        );
+    }
+}

@@ -513,6 +513,20 @@ fn corpus(key: &SigningKey, other_key: &SigningKey) -> Vec<Hostile> {
             })),
             Some("Rejected(MissingSubject"),
         ),
+        h(
+            "sub `.`",
+            rs(with(|c| {
+                c.insert("sub".into(), json!("."));
+            })),
+            Some("Rejected(DotSegmentSubject"),
+        ),
+        h(
+            "sub `..`",
+            rs(with(|c| {
+                c.insert("sub".into(), json!(".."));
+            })),
+            Some("Rejected(DotSegmentSubject"),
+        ),
     ]
 }
 
@@ -615,6 +629,29 @@ async fn every_hostile_token_gets_401_invalid_token_over_http() {
         );
     }
     println!("{} hostile tokens refused with 401", corpus.len());
+}
+
+#[tokio::test]
+async fn a_dot_segment_sub_is_401_where_it_would_have_named_the_authsignal_user() {
+    let (app, _) = hostile_app().await;
+    for sub in [".", ".."] {
+        let token = app.token(&with(|c| {
+            c.insert("sub".into(), json!(sub));
+        }));
+        for (method, path) in [
+            (reqwest::Method::GET, "/v1/me/authenticators"),
+            (reqwest::Method::DELETE, "/v1/me/authenticators/a-1"),
+        ] {
+            let response = app
+                .http
+                .request(method, format!("{}{path}", app.base_url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_problem(response, 401, "invalid_token").await;
+        }
+    }
 }
 
 #[tokio::test]
