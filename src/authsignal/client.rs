@@ -3,11 +3,14 @@
 //! - HTTP Basic with the secret key as username and an empty password; camelCase JSON.
 //! - Every path segment is percent-encoded.
 //! - One budget per call (`total_timeout`) covers every attempt, backoff and body read.
-//! - Retries only where safe: a connection that failed before any response (any method), and
-//!   5xx/429 answers to GET and DELETE; at most [`MAX_RETRIES`], jittered exponential backoff,
-//!   `Retry-After` honoured, never past the budget. A POST that may have reached Authsignal is
+//! - Retries only where safe: a connection that could not be opened (any method: nothing was
+//!   sent); a GET or DELETE whose connection was closed or reset after the request went out,
+//!   before an answer arrived; and 5xx/429 answers to GET and DELETE. At most [`MAX_RETRIES`],
+//!   jittered exponential backoff, `Retry-After` honoured, never past the budget (so a timeout,
+//!   which spends the budget, is never retried). A POST that may have reached Authsignal is
 //!   never repeated.
 
+use std::io::ErrorKind;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
@@ -121,6 +124,7 @@ impl AuthsignalClient {
             let outcome = request.send().await;
             let wait = match &outcome {
                 Err(error) if error.is_connect() => Some(backoff(retries)),
+                Err(error) if idempotent && closed_before_answer(error) => Some(backoff(retries)),
                 Ok(response) if idempotent && is_retryable_status(response.status()) => {
                     Some(retry_after(response.headers()).unwrap_or_else(|| backoff(retries)))
                 }
@@ -262,6 +266,36 @@ impl AuthsignalApi for AuthsignalClient {
         self.call(Method::GET, &["users", user_id], None::<&()>)
             .await
     }
+}
+
+/// The request was sent (or was being sent) and the connection then closed or was reset before
+/// a complete answer came back: Authsignal may or may not have acted on it. A timeout is not
+/// this: each attempt's timeout is the rest of the budget.
+fn closed_before_answer(error: &reqwest::Error) -> bool {
+    if error.is_timeout() {
+        return false;
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
+            && hyper.is_incomplete_message()
+        {
+            return true;
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {

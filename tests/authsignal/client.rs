@@ -1,6 +1,9 @@
 //! The reqwest adapter at the HTTP boundary (wiremock): method, path, encoding, auth, bodies,
-//! every error class, timeouts, malformed bodies and retry counts per method.
+//! every error class, timeouts, malformed bodies and retry counts per method; and, on a raw TCP
+//! server, connections that close or reset after the request was sent.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cognito_authsignal::authsignal::*;
@@ -13,8 +16,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const SECRET: &str = "sk_test_secret";
 
 fn client_for(server: &MockServer, total_timeout: Duration) -> AuthsignalClient {
-    let mut config =
-        AuthsignalConfig::new(&server.uri(), SecretString::from(SECRET.to_owned())).unwrap();
+    client_at(&server.uri(), total_timeout)
+}
+
+fn client_at(url: &str, total_timeout: Duration) -> AuthsignalClient {
+    let mut config = AuthsignalConfig::new(url, SecretString::from(SECRET.to_owned())).unwrap();
     config.total_timeout = total_timeout;
     AuthsignalClient::new(&config)
 }
@@ -387,7 +393,7 @@ async fn retry_after_beyond_the_budget_gives_up_at_once() {
 }
 
 #[tokio::test]
-async fn connection_failures_are_retried_for_every_method_then_reported() {
+async fn a_connection_that_cannot_be_opened_is_retried_for_every_method_then_reported() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
@@ -417,4 +423,136 @@ async fn the_secret_never_shows_in_debug_output_or_errors() {
     let error = client.get_user("u-1").await.unwrap_err();
     assert!(!format!("{client:?}").contains(SECRET));
     assert!(!format!("{error:?} {error}").contains(SECRET));
+}
+
+/// How the raw server ends a connection it does not answer.
+#[derive(Debug, Clone, Copy)]
+enum Hangup {
+    /// FIN: the connection closes cleanly with no answer.
+    Close,
+    /// RST (`SO_LINGER` 0): the connection is reset.
+    Reset,
+}
+
+/// An HTTP server on loopback that reads each request whole, ends the first `unanswered`
+/// connections without a byte of answer (`how`), and answers the others `200 []`. Returns its
+/// URL and how many connections it accepted.
+async fn hanging_up_server(unanswered: usize, how: Hangup) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let number = counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                read_request(&mut stream).await;
+                if number < unanswered {
+                    if let Hangup::Reset = how {
+                        stream.set_zero_linger().unwrap();
+                    }
+                    drop(stream);
+                } else {
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                  content-length: 2\r\nconnection: close\r\n\r\n[]";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
+/// Reads the head and the `content-length` body of one request.
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        let read = stream.read(&mut buffer).await.unwrap_or(0);
+        if read == 0 {
+            return;
+        }
+        received.extend_from_slice(&buffer[..read]);
+        let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0);
+        if received.len() >= end + 4 + length {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_get_or_delete_whose_connection_drops_after_sending_is_retried() {
+    for how in [Hangup::Close, Hangup::Reset] {
+        let (url, accepted) = hanging_up_server(1, how).await;
+        let client = client_at(&url, Duration::from_secs(3));
+        let listed = client.get_authenticators("u-1").await;
+        assert!(
+            matches!(&listed, Ok(list) if list.is_empty()),
+            "{how:?}: {listed:?}"
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 2, "GET, {how:?}");
+
+        let (url, accepted) = hanging_up_server(1, how).await;
+        let client = client_at(&url, Duration::from_secs(3));
+        let deleted = client.delete_authenticator("u-1", "a-1").await;
+        assert_eq!(deleted, Ok(()), "{how:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 2, "DELETE, {how:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_whose_connection_drops_after_sending_is_never_repeated() {
+    for how in [Hangup::Close, Hangup::Reset] {
+        let (url, accepted) = hanging_up_server(1, how).await;
+        let client = client_at(&url, Duration::from_secs(3));
+        let error = client
+            .track("u-1", "signIn", &TrackAttributes::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, AuthsignalError::Transport(_)),
+            "{how:?}: {error:?}"
+        );
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "Authsignal may have tracked it: {how:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn retries_after_dropped_connections_stay_within_the_budget() {
+    // Every connection is reset. Within 250 ms there is room for the first backoff (100–120 ms)
+    // but not for the second (200–240 ms more), so there are two attempts and no sleep past
+    // the budget.
+    let (url, accepted) = hanging_up_server(usize::MAX, Hangup::Reset).await;
+    let budget = Duration::from_millis(250);
+    let client = client_at(&url, budget);
+    let started = Instant::now();
+    let error = client.get_user("u-1").await.unwrap_err();
+    assert!(matches!(error, AuthsignalError::Transport(_)), "{error:?}");
+    assert!(started.elapsed() < budget, "{:?}", started.elapsed());
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+
+    // With room in the budget: the first attempt and MAX_RETRIES more, then the error.
+    let (url, accepted) = hanging_up_server(usize::MAX, Hangup::Close).await;
+    let client = client_at(&url, Duration::from_secs(3));
+    let error = client.get_user("u-1").await.unwrap_err();
+    assert!(matches!(error, AuthsignalError::Transport(_)), "{error:?}");
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1 + cognito_authsignal::authsignal::client::MAX_RETRIES as usize,
+        "one attempt and two retries"
+    );
 }
