@@ -54,17 +54,18 @@ impl ContactAttribute {
         }
     }
 
-    /// Whether two values are the same contact: emails ignoring case and surrounding space,
-    /// phone numbers ignoring spaces (both are E.164 otherwise).
+    /// Whether two values are the same contact: emails ignoring ASCII case and surrounding
+    /// space (no Unicode folding, under which the Kelvin sign would equal `k`), phone numbers
+    /// ignoring spaces. Empty values are nobody's.
     pub fn same(self, a: &str, b: &str) -> bool {
-        match self {
-            ContactAttribute::Email => a.trim().to_lowercase() == b.trim().to_lowercase(),
+        let (a, b) = match self {
+            ContactAttribute::Email => (a.trim().to_owned(), b.trim().to_owned()),
             ContactAttribute::PhoneNumber => {
                 let digits = |value: &str| value.split_whitespace().collect::<String>();
-                let (a, b) = (digits(a), digits(b));
-                !a.is_empty() && a == b
+                (digits(a), digits(b))
             }
-        }
+        };
+        !a.is_empty() && a.eq_ignore_ascii_case(&b)
     }
 }
 
@@ -172,6 +173,9 @@ mod tests {
         assert!(PhoneNumber.same("+44 7911 123456", "+447911123456"));
         assert!(!PhoneNumber.same("+447911123456", "+447911123457"));
         assert!(!PhoneNumber.same(" ", ""));
+        assert!(!Email.same("", " "));
+        // U+212A KELVIN SIGN lower-cases to `k` in Unicode; it is another address.
+        assert!(!Email.same("\u{212A}im@example.com", "kim@example.com"));
     }
 
     #[test]

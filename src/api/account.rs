@@ -309,7 +309,7 @@ pub async fn delete_authenticator(
 }
 
 /// Starts an Authsignal challenge whose validation token stands in for a recent sign-in, once,
-/// for that operation.
+/// for that operation. A user with no authenticator is asked to sign in again instead (403).
 #[utoipa::path(
     post,
     path = "/v1/me/step-up",
@@ -319,6 +319,7 @@ pub async fn delete_authenticator(
     request_body = StepUpRequest,
     responses(
         (status = 200, description = "Challenge to complete", body = StepUpChallenge),
+        (status = 403, description = "`reauthentication_required`: no authenticator to step up with; sign in again", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         BodyProblems,
         UpstreamProblems,
@@ -334,6 +335,12 @@ pub async fn step_up(
         .authsignal
         .track(&user.user_id, action, &TrackAttributes::default())
         .await?;
+    // With no authenticator there is nothing to step up with, and the token would let its
+    // holder enroll one of their choosing and "succeed": only a new sign-in proves anything.
+    if !tracked.is_enrolled {
+        tracing::warn!(user_id = %user.user_id, "step-up refused: the user has no authenticator");
+        return Err(ApiError::SignInAgain);
+    }
     Ok(Json(StepUpChallenge {
         token: tracked.token.ok_or_else(missing("token"))?,
         url: tracked.url.ok_or_else(missing("url"))?,

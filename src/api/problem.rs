@@ -61,6 +61,10 @@ pub enum ApiError {
         operation: &'static str,
         reason: &'static str,
     },
+    /// A step-up was asked for by a user with no authenticator: only a new sign-in can prove
+    /// who they are (it enrolls their own contact first).
+    #[error("no authenticator to step up with")]
+    SignInAgain,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("the last authenticator cannot be removed")]
@@ -97,9 +101,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
-            ApiError::InsufficientScope | ApiError::ReauthenticationRequired { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::InsufficientScope
+            | ApiError::ReauthenticationRequired { .. }
+            | ApiError::SignInAgain => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::LastAuthenticator => StatusCode::CONFLICT,
             ApiError::InvalidRequest(_) | ApiError::InvalidRedirectUrl => StatusCode::BAD_REQUEST,
@@ -123,7 +127,9 @@ impl ApiError {
         match self {
             ApiError::InvalidToken => "invalid_token",
             ApiError::InsufficientScope => "insufficient_scope",
-            ApiError::ReauthenticationRequired { .. } => "reauthentication_required",
+            ApiError::ReauthenticationRequired { .. } | ApiError::SignInAgain => {
+                "reauthentication_required"
+            }
             ApiError::NotFound(_) | ApiError::RouteNotFound => "not_found",
             ApiError::LastAuthenticator => "last_authenticator",
             ApiError::InvalidRequest(_) => "invalid_request",
@@ -145,7 +151,9 @@ impl ApiError {
         match self {
             ApiError::InvalidToken => "Invalid token",
             ApiError::InsufficientScope => "Insufficient scope",
-            ApiError::ReauthenticationRequired { .. } => "Reauthentication required",
+            ApiError::ReauthenticationRequired { .. } | ApiError::SignInAgain => {
+                "Reauthentication required"
+            }
             ApiError::NotFound(_) | ApiError::RouteNotFound => "Not found",
             ApiError::LastAuthenticator => "Last authenticator",
             ApiError::InvalidRequest(_) => "Invalid request",
@@ -177,6 +185,9 @@ impl ApiError {
                  the Authsignal challenge, then repeat this request with the resulting token in the \
                  `Authsignal-Validation-Token` header."
             ),
+            ApiError::SignInAgain => {
+                "You have no authenticator to confirm it's you with; sign in again.".into()
+            }
             ApiError::NotFound(what) => format!("No such {what} for this user."),
             ApiError::LastAuthenticator => {
                 "This is the user's only authenticator; add another before removing it.".into()

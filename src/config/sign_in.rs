@@ -60,7 +60,9 @@ pub struct SignInConfig {
     /// `PREBUILT_REDIRECT_URL`: where the pre-built UI returns (redirect mode); unset for popups.
     pub prebuilt_redirect_url: Option<Url>,
     /// `ACCEPT_ALLOW_STATE`: accept a token whose action Authsignal's rules let through without a
-    /// challenge (`ALLOW`). Off by default: with it on, an unenrolled user needs no challenge.
+    /// challenge (`ALLOW`), e.g. a trusted device. Off by default, and only with
+    /// `password_then_mfa`: in passwordless mode the track token Create hands out would itself be
+    /// an accepted answer, so a username alone would sign in whenever the rules say `ALLOW`.
     pub accept_allow_state: bool,
 }
 
@@ -127,6 +129,13 @@ impl SignInConfig {
         let accept_allow_state = boolean(lookup("ACCEPT_ALLOW_STATE"), false)
             .map_err(|message| report(problems, "ACCEPT_ALLOW_STATE", message))
             .ok();
+        if accept_allow_state == Some(true) && mode == Some(SignInMode::Passwordless) {
+            report(
+                problems,
+                "ACCEPT_ALLOW_STATE",
+                "may be true only with SIGN_IN_MODE=password_then_mfa: without a password, an ALLOW answer would sign in with a username alone",
+            );
+        }
         Some(SignInConfig {
             mode: mode?,
             max_challenge_attempts: u32::try_from(max_challenge_attempts?).ok()?,
@@ -237,6 +246,20 @@ mod tests {
             "https://app.example.com/callback"
         );
         assert!(config.accept_allow_state);
+    }
+
+    #[test]
+    fn allow_is_accepted_only_after_a_password() {
+        assert_eq!(
+            sign_in(&[("ACCEPT_ALLOW_STATE", "true")]),
+            Err(vec!["ACCEPT_ALLOW_STATE"])
+        );
+        let after_password = sign_in(&[
+            ("ACCEPT_ALLOW_STATE", "true"),
+            ("SIGN_IN_MODE", "password_then_mfa"),
+        ])
+        .unwrap();
+        assert!(after_password.accept_allow_state);
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! The Authsignal user id is the Cognito `sub`, as in the HTTP API.
 //!
 //! What a sign-in proves, and about whom: a round Authsignal says succeeded is not yet proof that
-//! *this* user proved *their own* contact, because the sign-in challenge token lets whoever holds
-//! it enroll any email while the account has no authenticator. So until a user has proved their
-//! own Cognito email or phone number once (the attribute is then marked verified), every round is
-//! a *first-authenticator round*, and Verify accepts only a proof of that very contact; anything
-//! else found on the account is removed (see [`verify`]).
+//! *this* user proved *their own* contact, because a client token lets whoever holds it enroll
+//! any email, phone or passkey while the account has no authenticator, and Create hands its
+//! token to whoever starts a sign-in with the username. So Create never hands out such a token:
+//! a user with no authenticator gets their own Cognito email (or phone number) as the first one
+//! before the round starts ([`create`]), and in that first round Verify accepts only a proof of
+//! that contact, removes anything else found on the account, and marks the contact verified
+//! ([`verify`]).
 
 pub mod create;
 pub mod define;
@@ -107,6 +109,9 @@ pub enum TriggerError {
     Authsignal(#[source] AuthsignalError),
     #[error("The event is not a sign-in this trigger can handle")]
     UnexpectedEvent(&'static str),
+    /// The user has no email address or phone number to prove at a first sign-in.
+    #[error("This account has no email address or phone number to sign in with")]
+    NoContact,
 }
 
 impl From<TriggerError> for lambda_runtime::Diagnostic {
@@ -114,6 +119,7 @@ impl From<TriggerError> for lambda_runtime::Diagnostic {
         let error_type = match error {
             TriggerError::Authsignal(_) => "AuthsignalUnavailable",
             TriggerError::UnexpectedEvent(_) => "UnexpectedEvent",
+            TriggerError::NoContact => "NoContact",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),

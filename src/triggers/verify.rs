@@ -5,17 +5,17 @@
 //! in a first-authenticator round) for this user, this action and this very round (the
 //! idempotency key Create tracked).
 //!
-//! **First-authenticator rounds** (the user had no authenticator, or has never proved their own
-//! contact; Create says which): the sign-in challenge token lets whoever holds it enroll *any*
-//! email, phone or passkey while the account has none, so a succeeded challenge proves only that
-//! someone proved something. Such an answer is correct only when Authsignal says the method was
-//! an email code (or an SMS code) and the user's authenticators of that kind are all the user's
-//! own Cognito `email` (or `phone_number`), compared ignoring case. Every other authenticator on
-//! the account, a passkey included, was added by a token holder before anyone proved the
-//! account's contact: it is removed (one audit line and one change event each), and a proof of
-//! a foreign contact is refused. A correct answer marks the attribute verified in the user pool,
-//! which ends the first-authenticator rounds; if that cannot be recorded, the answer is refused
-//! (the user tries again) rather than let a later round trust unvetted authenticators.
+//! **First-authenticator rounds** (Create has just enrolled the user's own Cognito email or
+//! phone number as their first authenticator, because they had none): the answer is correct only
+//! when Authsignal says the method was an email code (or an SMS code) and the user's
+//! authenticators of that kind are all their own Cognito `email` (or `phone_number`), compared
+//! ignoring ASCII case. Anything else found on the account (nothing a sign-in token can add once
+//! the contact is enrolled, but an account can be changed elsewhere) is removed, with one audit
+//! line and one change event each, and a proof of a foreign contact is refused. A correct answer
+//! marks the contact verified in the user pool (a failure there is logged as `CONTACT NOT
+//! MARKED VERIFIED`; the attribute then stays unverified). In later rounds a proof of a contact
+//! not yet marked verified marks it too, when the user's authenticators of that kind are all that
+//! very address; nothing is removed there.
 //!
 //! Never an error: a malformed answer, an upstream error or a timeout is a wrong answer, logged,
 //! so nothing internal reaches Cognito's message to the client. The whole check runs within
@@ -37,8 +37,9 @@ use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind, SIGN_IN_ACTOR};
 /// Longest answer accepted; Authsignal tokens are far shorter.
 const MAX_ANSWER_BYTES: usize = 8 * 1024;
 /// The longest Verify takes before answering "wrong": a first-authenticator round makes several
-/// calls (validate, list, removals, the user pool), and Cognito gives the trigger 5 s.
-pub const VERIFY_BUDGET: Duration = Duration::from_millis(4_500);
+/// calls (validate, list, removals, the user pool), and Cognito gives the trigger 5 s, cold
+/// start included.
+pub const VERIFY_BUDGET: Duration = Duration::from_millis(4_000);
 
 /// Why an answer was not accepted (for the logs).
 #[derive(Debug)]
@@ -61,8 +62,6 @@ pub enum Refusal {
     ForeignContact(ContactAttribute),
     /// A foreign authenticator could not be removed, so the account is not yet safe to enter.
     ForeignNotRemoved,
-    /// The proof could not be recorded in the user pool.
-    NotRecorded(String),
     /// The check did not finish within [`VERIFY_BUDGET`].
     TimedOut,
 }
@@ -98,7 +97,6 @@ impl fmt::Display for Refusal {
             Refusal::ForeignNotRemoved => {
                 f.write_str("a foreign authenticator could not be removed")
             }
-            Refusal::NotRecorded(error) => write!(f, "the proof could not be recorded: {error}"),
             Refusal::TimedOut => write!(f, "no decision within {VERIFY_BUDGET:?}"),
         }
     }
@@ -119,10 +117,7 @@ impl SignInChallenge {
                 true
             }
             Err(
-                refusal @ (Refusal::Upstream(_)
-                | Refusal::ForeignNotRemoved
-                | Refusal::NotRecorded(_)
-                | Refusal::TimedOut),
+                refusal @ (Refusal::Upstream(_) | Refusal::ForeignNotRemoved | Refusal::TimedOut),
             ) => {
                 tracing::warn!(reason = %refusal, "sign-in answer refused");
                 false
@@ -203,11 +198,53 @@ impl SignInChallenge {
         if validation.idempotency_key.as_ref() != Some(round) {
             return Err(Refusal::Mismatch("sign-in round"));
         }
+        let method = validation.verification_method.as_ref();
         if first_authenticator {
-            self.check_own_contact(event, sub, round, validation.verification_method.as_ref())
-                .await?;
+            self.check_own_contact(event, sub, round, method).await?;
+        } else {
+            self.record_proof_if_unverified(event, sub, method).await;
         }
         Ok(())
+    }
+
+    /// In a later round (the first one's answer may have been wrong), a proof of the contact
+    /// still marks it verified, when every authenticator of that kind is the user's own Cognito
+    /// value. An authenticator of another address (the user changed their Cognito email since)
+    /// proves nothing about the new one, and nothing is removed outside a first round.
+    async fn record_proof_if_unverified(
+        &self,
+        event: &VerifyAuthChallengeEvent,
+        sub: &str,
+        method: Option<&VerificationMethod>,
+    ) {
+        let attributes = &event.request.user_attributes;
+        let Some(contact) = method.and_then(ContactAttribute::proved_by) else {
+            return;
+        };
+        let Some(value) = attributes.get(contact.name()).filter(|v| !v.is_empty()) else {
+            return;
+        };
+        if attributes.get(contact.verified_name()).map(String::as_str) == Some("true") {
+            return;
+        }
+        let authenticators = match self.authsignal.get_authenticators(sub).await {
+            Ok(authenticators) => authenticators,
+            Err(error) => {
+                tracing::warn!(%error, "contact proved, not marked verified: the authenticators could not be listed");
+                return;
+            }
+        };
+        let enrolled: Vec<&str> = authenticators
+            .iter()
+            .filter_map(|a| contact.of(a))
+            .collect();
+        if !enrolled.is_empty()
+            && enrolled
+                .iter()
+                .all(|enrolled| contact.same(enrolled, value))
+        {
+            self.record_proof(event, contact, value).await;
+        }
     }
 
     /// The first-authenticator rule (module docs): removes every authenticator that is not the
@@ -246,39 +283,57 @@ impl SignInChallenge {
             .and_then(ContactAttribute::proved_by)
             .ok_or_else(|| Refusal::NoContactProved(method.cloned()))?;
         // A foreign authenticator of the proved kind may be the one that was proved.
-        if foreign.iter().any(|a| contact.of(a).is_some())
-            || !own.iter().any(|a| contact.of(a).is_some())
-        {
+        let proved = attributes.get(contact.name()).map(String::as_str);
+        let (Some(proved), false) = (proved, foreign.iter().any(|a| contact.of(a).is_some()))
+        else {
+            return Err(Refusal::ForeignContact(contact));
+        };
+        if !own.iter().any(|a| contact.of(a).is_some()) {
             return Err(Refusal::ForeignContact(contact));
         }
         if !all_removed {
             return Err(Refusal::ForeignNotRemoved);
         }
-        match &self.contacts {
-            Some(contacts) => {
-                let header = &event.cognito_event_user_pools_header;
-                let (Some(pool), Some(username)) =
-                    (header.user_pool_id.as_deref(), header.user_name.as_deref())
-                else {
-                    return Err(Refusal::NotRecorded(
-                        "the event names no pool or user".into(),
-                    ));
-                };
-                contacts
-                    .mark_verified(pool, username, contact)
-                    .await
-                    .map_err(|error| Refusal::NotRecorded(error.to_string()))?;
-                tracing::info!(
-                    attribute = contact.verified_name(),
-                    "contact proved and marked verified"
-                );
-            }
-            None => tracing::warn!(
+        self.record_proof(event, contact, proved).await;
+        Ok(())
+    }
+
+    /// Marks the proved contact verified in the user pool. A failure is logged, not a refusal:
+    /// the user did prove it, and the attribute stays unverified (the safe direction).
+    async fn record_proof(
+        &self,
+        event: &VerifyAuthChallengeEvent,
+        contact: ContactAttribute,
+        proved: &str,
+    ) {
+        let Some(contacts) = &self.contacts else {
+            tracing::warn!(
                 attribute = contact.name(),
                 "contact proved but not recorded: no user pool client is configured"
+            );
+            return;
+        };
+        let header = &event.cognito_event_user_pools_header;
+        let (Some(pool), Some(username)) =
+            (header.user_pool_id.as_deref(), header.user_name.as_deref())
+        else {
+            tracing::error!("CONTACT NOT MARKED VERIFIED: the event names no pool or user");
+            return;
+        };
+        match contacts
+            .mark_verified(pool, username, contact, proved)
+            .await
+        {
+            Ok(()) => tracing::info!(
+                attribute = contact.verified_name(),
+                "contact proved and marked verified"
+            ),
+            Err(error) => tracing::error!(
+                %error,
+                attribute = contact.verified_name(),
+                "CONTACT NOT MARKED VERIFIED"
             ),
         }
-        Ok(())
     }
 
     /// Removes an authenticator that is not the user's own contact; logs and publishes the

@@ -1,6 +1,7 @@
-//! The contact verifier on Cognito: `AdminUpdateUserAttributes` with `email_verified` (or
-//! `phone_number_verified`) set to `true`. Needs `cognito-idp:AdminUpdateUserAttributes` on the
-//! pool. Setting only the flag sends the user no message.
+//! The contact verifier on Cognito: `AdminUpdateUserAttributes` with the proved `email` (or
+//! `phone_number`) and `email_verified` (or `phone_number_verified`) `true`, in one call. Needs
+//! `cognito-idp:AdminUpdateUserAttributes` on the pool. A value marked verified in the same call
+//! sends the user no message.
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -27,20 +28,29 @@ impl ContactVerifier for CognitoContactVerifier {
         user_pool_id: &str,
         username: &str,
         attribute: ContactAttribute,
+        proved: &str,
     ) -> Result<(), MarkVerifiedError> {
-        let verified = AttributeType::builder()
-            .name(attribute.verified_name())
-            .value("true")
-            .build()
-            .map_err(|error| MarkVerifiedError(error.to_string()))?;
+        let pair = |name: &str, value: &str| {
+            AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .map_err(|error| MarkVerifiedError(error.to_string()))
+        };
         self.client
             .admin_update_user_attributes()
             .user_pool_id(user_pool_id)
             .username(username)
-            .user_attributes(verified)
+            .user_attributes(pair(attribute.name(), proved)?)
+            .user_attributes(pair(attribute.verified_name(), "true")?)
             .send()
             .await
-            .map_err(|error| MarkVerifiedError(DisplayErrorContext(&error).to_string()))?;
+            // The error may quote the address: it is kept redacted, like any text from outside.
+            .map_err(|error| {
+                MarkVerifiedError(crate::redact::external_text(
+                    &DisplayErrorContext(&error).to_string(),
+                ))
+            })?;
         Ok(())
     }
 }

@@ -230,7 +230,9 @@ async fn a_bus_that_rejects_the_event_never_fails_the_change() {
 async fn a_foreign_authenticator_removed_at_sign_in_puts_one_event_that_matches_its_schema() {
     use std::sync::Arc;
 
-    use cognito_authsignal::authsignal::AuthsignalClient;
+    use cognito_authsignal::authsignal::{
+        AuthsignalApi, AuthsignalClient, EnrollVerifiedAuthenticatorRequest, VerificationMethod,
+    };
     use cognito_authsignal::config::SignInConfig;
     use cognito_authsignal::triggers::SignInChallenge;
     use cognito_authsignal::triggers::verify::Refusal;
@@ -262,29 +264,31 @@ async fn a_foreign_authenticator_removed_at_sign_in_puts_one_event_that_matches_
         .unwrap()
         .response;
 
-    // Whoever knows the username enrolls their own inbox with the round's token.
+    // An email added to the account outside the service during the round, and the user's proof.
+    let authsignal = AuthsignalClient::new(&stack.config.authsignal);
+    authsignal
+        .enroll_verified_authenticator(
+            "u-victim",
+            &EnrollVerifiedAuthenticatorRequest {
+                verification_method: VerificationMethod::EmailOtp,
+                email: Some("attacker@example.net".into()),
+                phone_number: None,
+                otp_uri: None,
+                is_default: None,
+            },
+        )
+        .await
+        .unwrap();
     let token = &round.public_challenge_parameters["token"];
-    stack
-        .client_api(
-            "user-authenticators/email-otp",
-            token,
-            Some(json!({ "email": "attacker@example.net" })),
-        )
-        .await;
-    let code = stack.code_for("attacker@example.net").await;
-    let verified = stack
-        .client_api(
-            "verify/email-otp",
-            token,
-            Some(json!({ "verificationCode": code })),
-        )
+    let proof = stack
+        .answer_email_challenge(token, "victim@example.com")
         .await;
     let mut verify = header;
     verify["triggerSource"] = json!("VerifyAuthChallengeResponse_Authentication");
     verify["request"] = json!({
         "userAttributes": attributes,
         "privateChallengeParameters": round.private_challenge_parameters,
-        "challengeAnswer": verified["accessToken"],
+        "challengeAnswer": proof,
     });
     verify["response"] = json!({});
     let refused = sign_in

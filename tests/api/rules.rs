@@ -104,6 +104,27 @@ async fn an_enrollment_token_needs_a_recent_sign_in_or_a_step_up() {
 }
 
 #[tokio::test]
+async fn a_user_with_no_authenticator_is_asked_to_sign_in_again_not_to_step_up() {
+    // Its token would let the caller enroll an authenticator of their choosing and "succeed".
+    let stack = Stack::start().await;
+    let stale = stack.token("u-empty", &[], OLD_SIGN_IN);
+    let response = stack
+        .call(
+            Method::POST,
+            "/v1/me/step-up",
+            &stale,
+            Some(json!({ "operation": "addAuthenticator" })),
+        )
+        .await;
+    let body = assert_problem(response, 403, "reauthentication_required").await;
+    assert_eq!(
+        body["detail"],
+        "You have no authenticator to confirm it's you with; sign in again."
+    );
+    assert!(body.get("stepUp").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn a_step_up_token_only_works_for_its_own_operation() {
     let stack = Stack::start().await;
     let fresh = stack.token("u-op", &[], 60);

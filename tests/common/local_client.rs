@@ -79,7 +79,16 @@ impl LocalClient {
 
     /// The latest code the emulator "sent" to `email`.
     pub async fn code_for(&self, email: &str) -> String {
-        let outbox: Value = self
+        let (_, outbox) = self.outbox_for(email).await;
+        outbox["messages"].as_array().unwrap().last().unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The emulator's outbox for `email`: the status and body.
+    pub async fn outbox_for(&self, email: &str) -> (u16, Value) {
+        let response = self
             .http
             .get(format!(
                 "{}/local/authsignal/outbox?email={}",
@@ -88,14 +97,8 @@ impl LocalClient {
             ))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
-        outbox["messages"].as_array().unwrap().last().unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 
     /// A Client API call as `@authsignal/browser` makes it.

@@ -207,7 +207,9 @@ def _():
 @step("initiate_auth CUSTOM_AUTH: a custom challenge with an Authsignal token")
 def _():
     result = start_custom_auth(username)
-    check(result["ChallengeParameters"]["isEnrolled"] == "false", f"{result}")
+    # A user with no authenticator gets their own email as the first one before any token.
+    check(result["ChallengeParameters"]["isEnrolled"] == "true", f"{result}")
+    check(result["ChallengeParameters"]["verificationMethods"] == "EMAIL_OTP", f"{result}")
     state["first"] = result
 
 
@@ -304,21 +306,10 @@ victim_email = f"victim-{suffix}@example.com"
 attacker_email = f"attacker-{suffix}@example.net"
 
 
-def enroll_with_challenge_token(challenge_token, address):
-    """What an attacker holding the sign-in token does: email.enroll({email}), then verify."""
+def client_api(path, challenge_token, body):
+    """A Client API call with a sign-in token, as @authsignal/browser makes it."""
     auth = {"Authorization": f"Bearer {challenge_token}"}
-    status, body = http(
-        "POST", f"{authsignal_url}/v1/client/user-authenticators/email-otp", {"email": address}, auth
-    )
-    check(status == 200, f"user-authenticators/email-otp: {status} {body}")
-    status, body = http(
-        "POST",
-        f"{authsignal_url}/v1/client/verify/email-otp",
-        {"verificationCode": latest_code(address)},
-        auth,
-    )
-    check(status == 200 and body.get("isVerified") is True, f"verify/email-otp: {status} {body}")
-    return body["accessToken"]
+    return http("POST", f"{authsignal_url}/v1/client/{path}", body, auth)
 
 
 def victims_authenticators():
@@ -335,7 +326,7 @@ def victims_authenticators():
     return body["authenticators"]
 
 
-@step("attack: knowing only a username, enrolling one's own email with its sign-in token gets no tokens")
+@step("attack: the sign-in token of a user who never signed in enrolls no one else's email or passkey")
 def _():
     result = cognito.sign_up(
         ClientId=client_id,
@@ -345,25 +336,18 @@ def _():
     )
     state["victim_sub"] = result["UserSub"]
     round_ = start_custom_auth(victim)
-    check(round_["ChallengeParameters"]["isEnrolled"] == "false", f"{round_}")
-    stolen = enroll_with_challenge_token(round_["ChallengeParameters"]["token"], attacker_email)
-    following = answer(round_["Session"], victim, stolen)
-    # A wrong answer: another challenge, never tokens.
-    check_custom_challenge(following, victim)
-    check(victims_authenticators() == [], "the attacker's email was removed")
-    state["victim_round"] = following
-
-
-@step("attack: an email left by an abandoned round does not sign in at the next one")
-def _():
-    # The attacker enrolls again in this round and leaves it unanswered...
-    enroll_with_challenge_token(state["victim_round"]["ChallengeParameters"]["token"], attacker_email)
-    # ...then starts a new sign-in: Authsignal now says "enrolled", with the attacker's email.
-    round_ = start_custom_auth(victim)
-    check(round_["ChallengeParameters"]["isEnrolled"] == "true", f"{round_}")
-    stolen = validation_token(round_["ChallengeParameters"]["token"], attacker_email)
-    check_custom_challenge(answer(round_["Session"], victim, stolen), victim)
-    check(victims_authenticators() == [], "the attacker's email was removed")
+    token = round_["ChallengeParameters"]["token"]
+    status, body = client_api("user-authenticators/email-otp", token, {"email": attacker_email})
+    check(status == 403, f"enrolling another email: {status} {body}")
+    status, body = client_api(
+        "user-authenticators/passkey/registration-options", token, {"username": victim}
+    )
+    check(status == 403, f"registering a passkey: {status} {body}")
+    # The track token itself is no answer either: another challenge, never tokens.
+    check_custom_challenge(answer(round_["Session"], victim, token), victim)
+    listed = victims_authenticators()
+    check([a["verificationMethod"] for a in listed] == ["EMAIL_OTP"], f"{listed}")
+    check(listed[0]["email"].endswith("@example.com"), f"the victim's own: {listed}")
 
 
 @step("the victim's own first sign-in still works, and proves their email")

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use cognito_authsignal::config::{ChallengeUi, SignInConfig};
+use cognito_authsignal::config::{ChallengeUi, SignInConfig, SignInMode};
 use cognito_authsignal::triggers::verify::Refusal;
 use cognito_authsignal::triggers::{CreateAuthChallengeEvent, VerifyAuthChallengeEvent};
 use serde_json::{Value, json};
@@ -60,7 +60,8 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
 
     let (public, first, metadata) = round(&sign_in, sub, email).await;
     assert_eq!(metadata.as_deref(), Some("AUTHSIGNAL_CHALLENGE"));
-    assert_eq!(public["isEnrolled"], "false");
+    // Create enrolled the user's own email first (see first_authenticator.rs).
+    assert_eq!(public["isEnrolled"], "true");
     assert_eq!(first["userId"], sub);
     let token = public["token"].as_str().unwrap();
     let proof = client.answer_email_challenge(token, email).await;
@@ -107,31 +108,58 @@ async fn a_completed_email_challenge_is_the_right_answer_for_its_own_round_only(
 }
 
 #[tokio::test]
-async fn allow_without_a_challenge_never_counts_for_a_user_with_no_authenticator() {
-    let (_client, api_url) = emulator().await;
-    let user = ("u-allow", "allow@example.com");
-    // The emulator lets an unenrolled user's action through (ALLOW): its own token validates,
-    // and proves nothing about the user, whatever ACCEPT_ALLOW_STATE says.
-    for accept_allow_state in [false, true] {
-        let sign_in = challenge(
-            &api_url,
-            SignInConfig {
-                accept_allow_state,
-                ..SignInConfig::default()
-            },
-            BUDGET,
-        );
-        let (public, private, _) = round(&sign_in, user.0, user.1).await;
-        assert_eq!(private["firstAuthenticator"], "true");
-        let token = public["token"].as_str().unwrap();
-        assert!(
-            matches!(
-                answer(&sign_in, user, &private, token).await,
-                Err(Refusal::NotValid { .. })
-            ),
-            "ACCEPT_ALLOW_STATE={accept_allow_state}"
-        );
-    }
+async fn allow_never_counts_in_a_first_round_even_when_configured() {
+    // A user with no authenticator: Create enrolls their email, and the rules then say ALLOW.
+    let server = MockServer::start().await;
+    let track = |enrolled: bool| {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "state": "ALLOW", "idempotencyKey": "idem-1", "isEnrolled": enrolled,
+            "token": "track-token", "url": "https://example.com/challenge",
+        }))
+    };
+    Mock::given(method("POST"))
+        .and(path_regex("^/v1/users/[^/]+/actions/cognitoAuth$"))
+        .respond_with(track(false))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex("^/v1/users/[^/]+/actions/cognitoAuth$"))
+        .respond_with(track(true))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex("^/v1/users/[^/]+/authenticators$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "authenticator": { "userAuthenticatorId": "a-1", "verificationMethod": "EMAIL_OTP" },
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/validate"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "isValid": true, "state": "ALLOW", "userId": "u-new",
+            "actionCode": "cognitoAuth", "idempotencyKey": "idem-1",
+        })))
+        .mount(&server)
+        .await;
+    let sign_in = challenge(
+        &format!("{}/v1", server.uri()),
+        SignInConfig {
+            mode: SignInMode::PasswordThenMfa,
+            accept_allow_state: true,
+            ..SignInConfig::default()
+        },
+        BUDGET,
+    );
+    let user = ("u-new", "new@example.com");
+    let (_, private, _) = round(&sign_in, user.0, user.1).await;
+    assert_eq!(private["firstAuthenticator"], "true");
+    assert!(matches!(
+        answer(&sign_in, user, &private, "track-token").await,
+        Err(Refusal::NotValid { .. })
+    ));
 }
 
 #[tokio::test]
@@ -150,13 +178,13 @@ async fn allow_counts_for_an_established_user_only_when_configured() {
         let sign_in = challenge(
             &api_url,
             SignInConfig {
+                mode: SignInMode::PasswordThenMfa,
                 accept_allow_state,
                 ..SignInConfig::default()
             },
             BUDGET,
         );
-        let mut event = create_event(user.0, user.1);
-        event["request"]["userAttributes"]["email_verified"] = json!("true");
+        let event = create_event(user.0, user.1);
         let created = sign_in.create_auth_challenge(create(event)).await.unwrap();
         let private = json!(created.response.private_challenge_parameters);
         assert_eq!(private["firstAuthenticator"], "false");
@@ -185,7 +213,7 @@ async fn the_prebuilt_ui_gets_a_url_with_the_redirect() {
     let url = public["url"].as_str().unwrap();
     assert!(url.starts_with(&client.base_url), "{url}");
     assert!(public.get("token").is_none(), "{public}");
-    assert_eq!(public["isEnrolled"], "false");
+    assert_eq!(public["isEnrolled"], "true");
     let page = reqwest::get(url).await.unwrap();
     assert_eq!(page.status(), 200);
 }
@@ -272,8 +300,7 @@ async fn verify_with(template: ResponseTemplate) -> (Result<(), Refusal>, bool, 
         BUDGET,
     );
     let user = ("u-verify", "verify@example.com");
-    let mut event = create_event(user.0, user.1);
-    event["request"]["userAttributes"]["email_verified"] = json!("true");
+    let event = create_event(user.0, user.1);
     let created = sign_in.create_auth_challenge(create(event)).await.unwrap();
     let private = json!(created.response.private_challenge_parameters);
     let started = Instant::now();

@@ -1,8 +1,8 @@
-//! A sign-in proves the user's own contact: until a user has proved their Cognito email once,
-//! every round is a first-authenticator round, in which only a proof of that very email counts
-//! and anything else found on the account (enrolled by whoever started a sign-in with the
-//! username) is removed. The attacks, then the legitimate first sign-in, against the emulator
-//! (which, like Authsignal, lets the sign-in token enroll anything while the account has none).
+//! A sign-in proves the user's own contact. Authsignal (and the emulator) let a client token
+//! enroll anything while the account has no authenticator, and Create hands its token to whoever
+//! starts a sign-in with the username; so for a user with none, Create enrolls their own Cognito
+//! email first, and the first round's answer counts only as a proof of that email (anything else
+//! found on the account is removed). The attacks, then the legitimate first sign-in.
 
 use std::sync::{Arc, Mutex};
 
@@ -24,7 +24,7 @@ const ATTACKER_EMAIL: &str = "attacker@example.net";
 /// Records what Verify marked verified, or fails every time.
 #[derive(Default)]
 struct RecordingContacts {
-    marked: Mutex<Vec<(String, String, ContactAttribute)>>,
+    marked: Mutex<Vec<(String, String, ContactAttribute, String)>>,
     failing: bool,
 }
 
@@ -35,14 +35,17 @@ impl ContactVerifier for RecordingContacts {
         user_pool_id: &str,
         username: &str,
         attribute: ContactAttribute,
+        proved: &str,
     ) -> Result<(), MarkVerifiedError> {
         if self.failing {
             return Err(MarkVerifiedError("the user pool is unavailable".into()));
         }
-        self.marked
-            .lock()
-            .unwrap()
-            .push((user_pool_id.into(), username.into(), attribute));
+        self.marked.lock().unwrap().push((
+            user_pool_id.into(),
+            username.into(),
+            attribute,
+            proved.into(),
+        ));
         Ok(())
     }
 }
@@ -91,13 +94,9 @@ impl World {
 
     /// A round for `user`, whose email is not yet verified in Cognito: the public and private
     /// parameters.
-    async fn round(&self, user: (&str, &str)) -> (Value, Value) {
-        self.round_with(user, false).await
-    }
-
-    async fn round_with(&self, (sub, email): (&str, &str), email_verified: bool) -> (Value, Value) {
+    async fn round(&self, (sub, email): (&str, &str)) -> (Value, Value) {
         let mut event = create_event(sub, email);
-        event["request"]["userAttributes"]["email_verified"] = json!(email_verified.to_string());
+        event["request"]["userAttributes"]["email_verified"] = json!("false");
         let created = self
             .sign_in
             .create_auth_challenge(serde_json::from_value(event).unwrap())
@@ -110,23 +109,33 @@ impl World {
         )
     }
 
+    /// Verify's check of `token` as the answer to the round Create described with `private`.
     async fn answer(
         &self,
         (sub, email): (&str, &str),
         private: &Value,
         token: &str,
     ) -> Result<(), Refusal> {
+        let event = verify_event(sub, email, private, token);
+        self.sign_in
+            .check_answer(&serde_json::from_value(event).unwrap())
+            .await
+    }
+
+    /// The trigger's answer to Cognito for the same.
+    async fn answer_correct(
+        &self,
+        (sub, email): (&str, &str),
+        private: &Value,
+        token: &str,
+    ) -> bool {
         let event: VerifyAuthChallengeEvent =
             serde_json::from_value(verify_event(sub, email, private, token)).unwrap();
-        let outcome = self.sign_in.check_answer(&event).await;
-        let correct = self
-            .sign_in
+        self.sign_in
             .verify_auth_challenge_response(event)
             .await
             .response
-            .answer_correct;
-        assert_eq!(correct, outcome.is_ok(), "{outcome:?}");
-        outcome
+            .answer_correct
     }
 
     /// The user's authenticators at Authsignal (Server API): (method, email).
@@ -139,29 +148,6 @@ impl World {
             .into_iter()
             .map(|a| (a.verification_method.to_string(), a.email))
             .collect()
-    }
-
-    /// What `email.enroll({email})` then `email.verify({code})` do with the sign-in token: the
-    /// validation token.
-    async fn enroll_email_with(&self, token: &str, email: &str) -> String {
-        self.local
-            .client_api(
-                "user-authenticators/email-otp",
-                token,
-                Some(json!({ "email": email })),
-            )
-            .await;
-        let code = self.local.code_for(email).await;
-        let verified = self
-            .local
-            .client_api(
-                "verify/email-otp",
-                token,
-                Some(json!({ "verificationCode": code })),
-            )
-            .await;
-        assert_eq!(verified["isVerified"], true, "{verified}");
-        verified["accessToken"].as_str().unwrap().to_owned()
     }
 
     fn foreign_removals(&self) -> Vec<ChangeEvent> {
@@ -177,21 +163,126 @@ impl World {
 }
 
 #[tokio::test]
-async fn someone_who_knows_the_username_cannot_sign_in_with_their_own_email() {
+async fn the_sign_in_token_of_a_user_with_no_authenticator_cannot_enroll_anything() {
     let world = World::start().await;
     let (public, private) = world.round(VICTIM).await;
+    // Create gave the user their own email before handing out a token.
+    assert_eq!(
+        world.authenticators(VICTIM.0).await,
+        vec![("EMAIL_OTP".to_owned(), Some(VICTIM.1.to_owned()))]
+    );
     assert_eq!(
         (
             public["isEnrolled"].as_str(),
+            public["verificationMethods"].as_str(),
             private["firstAuthenticator"].as_str()
         ),
-        (Some("false"), Some("true"))
+        (Some("true"), Some("EMAIL_OTP"), Some("true"))
     );
+    let token = public["token"].as_str().unwrap();
 
-    // The attacker enrolls their own inbox with the round's token and proves it.
-    let proof = world
-        .enroll_email_with(public["token"].as_str().unwrap(), ATTACKER_EMAIL)
+    // Whoever holds the token can neither enroll their own inbox nor a passkey...
+    let (status, body) = world
+        .local
+        .client_api_raw(
+            "user-authenticators/email-otp",
+            token,
+            Some(json!({ "email": ATTACKER_EMAIL })),
+        )
         .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = world
+        .local
+        .client_api_raw(
+            "user-authenticators/passkey/registration-options",
+            token,
+            Some(json!({ "username": "victim" })),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // ...and the only code a challenge sends goes to the user's own address.
+    world
+        .local
+        .client_api("challenge/email-otp", token, None)
+        .await;
+    let (status, outbox) = world.local.outbox_for(ATTACKER_EMAIL).await;
+    assert_eq!(
+        (status, outbox["messages"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    assert_eq!(world.authenticators(VICTIM.0).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_first_sign_in_proves_the_users_own_email_and_records_it() {
+    let world = World::start().await;
+    let (public, private) = world.round(VICTIM).await;
+    let proof = world
+        .local
+        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
+        .await;
+    assert!(world.answer_correct(VICTIM, &private, &proof).await);
+    assert!(world.foreign_removals().is_empty());
+    assert_eq!(
+        world.contacts.marked.lock().unwrap().as_slice(),
+        [(
+            "eu-west-1_Fixtures".to_owned(),
+            "alice".to_owned(),
+            ContactAttribute::Email,
+            VICTIM.1.to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_user_with_no_email_or_phone_cannot_start_a_sign_in() {
+    let world = World::start().await;
+    let mut event = create_event("u-no-contact", "unused@example.com");
+    let attributes = event["request"]["userAttributes"].as_object_mut().unwrap();
+    attributes.remove("email");
+    attributes.remove("email_verified");
+    let error = world
+        .sign_in
+        .create_auth_challenge(serde_json::from_value(event).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "This account has no email address or phone number to sign in with"
+    );
+    assert_eq!(world.authenticators("u-no-contact").await, vec![]);
+}
+
+#[tokio::test]
+async fn anything_else_found_in_a_first_round_is_removed_and_a_proof_it_may_have_made_is_refused() {
+    let world = World::start().await;
+    let (public, private) = world.round(VICTIM).await;
+    // Changed outside the service during the round: a second email and a passkey appear.
+    for (method, email) in [
+        ("EMAIL_OTP", Some(ATTACKER_EMAIL)),
+        ("AUTHENTICATOR_APP", None),
+    ] {
+        world
+            .sign_in
+            .authsignal
+            .enroll_verified_authenticator(
+                VICTIM.0,
+                &cognito_authsignal::authsignal::EnrollVerifiedAuthenticatorRequest {
+                    verification_method: method.to_owned().into(),
+                    email: email.map(str::to_owned),
+                    phone_number: None,
+                    otp_uri: None,
+                    is_default: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let proof = world
+        .local
+        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
+        .await;
+    // Two email authenticators: which one the code proved cannot be told, so no.
     let refused = world.answer(VICTIM, &private, &proof).await;
     assert!(
         matches!(
@@ -200,17 +291,21 @@ async fn someone_who_knows_the_username_cannot_sign_in_with_their_own_email() {
         ),
         "{refused:?}"
     );
-
-    // The foreign authenticator is gone, said so once, and nothing was marked verified.
-    assert_eq!(world.authenticators(VICTIM.0).await, vec![]);
+    assert_eq!(
+        world.authenticators(VICTIM.0).await,
+        vec![("EMAIL_OTP".to_owned(), Some(VICTIM.1.to_owned()))]
+    );
     let removals = world.foreign_removals();
-    assert_eq!(removals.len(), 1, "{removals:?}");
+    let methods: Vec<_> = removals
+        .iter()
+        .map(|event| event.detail.verification_method.as_deref().unwrap())
+        .collect();
+    assert_eq!(methods, ["EMAIL_OTP", "AUTHENTICATOR_APP"]);
     let detail = &removals[0].detail;
     assert_eq!(
         (detail.actor.as_str(), detail.subject.as_str()),
         ("sign-in", VICTIM.0)
     );
-    assert_eq!(detail.verification_method.as_deref(), Some("EMAIL_OTP"));
     assert_eq!(
         detail.request_id,
         private["idempotencyKey"].as_str().unwrap()
@@ -225,95 +320,47 @@ async fn someone_who_knows_the_username_cannot_sign_in_with_their_own_email() {
 }
 
 #[tokio::test]
-async fn an_authenticator_left_by_an_abandoned_round_is_removed_at_the_next_one() {
-    let world = World::start().await;
-    // Round 1: the attacker enrolls their inbox and never answers.
-    let (public, _) = world.round(VICTIM).await;
-    world
-        .enroll_email_with(public["token"].as_str().unwrap(), ATTACKER_EMAIL)
-        .await;
-
-    // Round 2: Authsignal now says "enrolled", but nobody has proved the victim's email.
-    let (public, private) = world.round(VICTIM).await;
-    assert_eq!(
-        (
-            public["isEnrolled"].as_str(),
-            private["firstAuthenticator"].as_str()
-        ),
-        (Some("true"), Some("true"))
-    );
-    // email.challenge() now sends the code to the only enrolled email: the attacker's.
-    let proof = world
-        .local
-        .answer_email_challenge(public["token"].as_str().unwrap(), ATTACKER_EMAIL)
-        .await;
-    let refused = world.answer(VICTIM, &private, &proof).await;
-    assert!(
-        matches!(refused, Err(Refusal::ForeignContact(_))),
-        "{refused:?}"
-    );
-    assert_eq!(world.authenticators(VICTIM.0).await, vec![]);
-    assert_eq!(world.foreign_removals().len(), 1);
-
-    // The victim's own first sign-in then works.
-    let (public, private) = world.round(VICTIM).await;
-    let proof = world
-        .local
-        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
-        .await;
-    world.answer(VICTIM, &private, &proof).await.unwrap();
-}
-
-#[tokio::test]
-async fn a_passkey_cannot_be_the_first_authenticator() {
+async fn a_first_round_is_not_answered_with_a_passkey() {
     let world = World::start().await;
     let (public, private) = world.round(VICTIM).await;
-    let token = public["token"].as_str().unwrap();
+    // A passkey the user added meanwhile through the API's enrollment token.
+    let tracked = world
+        .sign_in
+        .authsignal
+        .track(
+            VICTIM.0,
+            "enrollAuthenticator",
+            &cognito_authsignal::authsignal::TrackAttributes {
+                scope: Some("add:authenticators".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let mut passkey = SoftPasskey::new("localhost", "http://localhost:5173");
     let (status, body) = passkey
-        .enroll(&world.local, token, "victim", Fault::None)
+        .enroll(
+            &world.local,
+            tracked.token.as_deref().unwrap(),
+            "victim",
+            Fault::None,
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    let verified = passkey.sign_in(&world.local, token, Fault::None).await;
-    let proof = verified["accessToken"].as_str().unwrap();
-
-    let refused = world.answer(VICTIM, &private, proof).await;
+    let verified = passkey
+        .sign_in(&world.local, public["token"].as_str().unwrap(), Fault::None)
+        .await;
+    let refused = world
+        .answer(VICTIM, &private, verified["accessToken"].as_str().unwrap())
+        .await;
     assert!(
         matches!(refused, Err(Refusal::NoContactProved(_))),
         "{refused:?}"
     );
-    assert_eq!(world.authenticators(VICTIM.0).await, vec![]);
-    let removals = world.foreign_removals();
-    assert_eq!(removals.len(), 1);
-    assert_eq!(
-        removals[0].detail.verification_method.as_deref(),
-        Some("PASSKEY")
-    );
 }
 
 #[tokio::test]
-async fn the_user_enrolling_their_own_email_with_the_challenge_token_signs_in_and_it_is_recorded() {
-    let world = World::start().await;
-    let (public, private) = world.round(VICTIM).await;
-    // As Authsignal's sign-up example does (`email.enroll({email})`), in another case.
-    let proof = world
-        .enroll_email_with(public["token"].as_str().unwrap(), "Victim@Example.com")
-        .await;
-    world.answer(VICTIM, &private, &proof).await.unwrap();
-    assert_eq!(world.authenticators(VICTIM.0).await.len(), 1);
-    assert!(world.foreign_removals().is_empty());
-    assert_eq!(
-        world.contacts.marked.lock().unwrap().first(),
-        Some(&(
-            "eu-west-1_Fixtures".to_owned(),
-            "alice".to_owned(),
-            ContactAttribute::Email
-        ))
-    );
-}
-
-#[tokio::test]
-async fn a_proof_that_cannot_be_recorded_is_refused_so_the_next_round_stays_strict() {
+async fn a_proof_that_cannot_be_recorded_still_signs_in_and_nothing_is_marked() {
     let world = World::with_contacts(RecordingContacts {
         failing: true,
         ..RecordingContacts::default()
@@ -324,17 +371,14 @@ async fn a_proof_that_cannot_be_recorded_is_refused_so_the_next_round_stays_stri
         .local
         .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
         .await;
-    let refused = world.answer(VICTIM, &private, &proof).await;
-    assert!(
-        matches!(refused, Err(Refusal::NotRecorded(_))),
-        "{refused:?}"
-    );
+    assert!(world.answer_correct(VICTIM, &private, &proof).await);
+    assert!(world.contacts.marked.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
-async fn once_the_email_is_proved_a_passkey_added_later_signs_in() {
+async fn after_the_first_sign_in_a_passkey_added_later_signs_in() {
     let world = World::start().await;
-    // The first sign-in proves the email; Cognito now says email_verified.
+    // The first sign-in proves the email.
     let (public, private) = world.round(VICTIM).await;
     let proof = world
         .local
@@ -368,8 +412,9 @@ async fn once_the_email_is_proved_a_passkey_added_later_signs_in() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    let (public, private) = world.round_with(VICTIM, true).await;
+    let (public, private) = world.round(VICTIM).await;
     assert_eq!(private["firstAuthenticator"], "false");
+    assert_eq!(public["verificationMethods"], "EMAIL_OTP,PASSKEY");
     let token = public["token"].as_str().unwrap();
     let verified = passkey.sign_in(&world.local, token, Fault::None).await;
     world
@@ -377,4 +422,54 @@ async fn once_the_email_is_proved_a_passkey_added_later_signs_in() {
         .await
         .unwrap();
     assert_eq!(world.authenticators(VICTIM.0).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_later_round_records_the_proof_when_the_first_answer_was_wrong() {
+    let world = World::start().await;
+    let (_, first) = world.round(VICTIM).await;
+    assert!(!world.answer_correct(VICTIM, &first, "not-a-proof").await);
+    let (public, second) = world.round(VICTIM).await;
+    assert_eq!(second["firstAuthenticator"], "false");
+    let proof = world
+        .local
+        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
+        .await;
+    assert!(world.answer_correct(VICTIM, &second, &proof).await);
+    assert_eq!(
+        world.contacts.marked.lock().unwrap().len(),
+        1,
+        "marked verified"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_cognito_email_is_neither_marked_by_a_proof_of_the_old_one_nor_a_reason_to_remove_anything()
+ {
+    let world = World::start().await;
+    let (public, private) = world.round(VICTIM).await;
+    let proof = world
+        .local
+        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
+        .await;
+    world.answer(VICTIM, &private, &proof).await.unwrap();
+    world.contacts.marked.lock().unwrap().clear();
+
+    // Someone holding a session changed the Cognito email (now unverified) to theirs.
+    let changed = (VICTIM.0, ATTACKER_EMAIL);
+    let (public, private) = world.round(changed).await;
+    assert_eq!(private["firstAuthenticator"], "false");
+    // The code goes to the enrolled address, the user's own: they sign in, and that proves
+    // nothing about the new address.
+    let proof = world
+        .local
+        .answer_email_challenge(public["token"].as_str().unwrap(), VICTIM.1)
+        .await;
+    assert!(world.answer_correct(changed, &private, &proof).await);
+    assert!(world.contacts.marked.lock().unwrap().is_empty());
+    assert!(world.foreign_removals().is_empty());
+    assert_eq!(
+        world.authenticators(VICTIM.0).await,
+        vec![("EMAIL_OTP".to_owned(), Some(VICTIM.1.to_owned()))]
+    );
 }

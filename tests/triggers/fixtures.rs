@@ -105,7 +105,7 @@ async fn create_and_verify_take_cognito_shaped_events() {
     let created = response(create.call(event("create-custom-challenge")).await.unwrap());
     let public = created["publicChallengeParameters"].as_object().unwrap();
     assert!(public["token"].as_str().is_some_and(|t| !t.is_empty()));
-    assert_eq!(public["isEnrolled"], "false");
+    assert_eq!(public["isEnrolled"], "true");
     assert!(public.values().all(Value::is_string), "{created}");
     assert_eq!(
         created["privateChallengeParameters"]["userId"],

@@ -85,8 +85,10 @@ async function answerChallenge(output: SignInOutput, host: HTMLElement): Promise
   if (step.signInStep !== "CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE") {
     throw new Error(`This app does not handle the sign-in step ${step.signInStep}.`);
   }
-  // The trigger's public challenge parameters: {token, isEnrolled} or {url, isEnrolled}.
-  const { token, url, isEnrolled } = step.additionalInfo ?? {};
+  // The trigger's public challenge parameters: {token | url, isEnrolled, verificationMethods}
+  // (the methods the user has, comma-separated).
+  const { token, url, verificationMethods } = step.additionalInfo ?? {};
+  const methods = (verificationMethods ?? "").split(",");
   if (url) {
     host.replaceChildren(h("p", {}, "Complete the check in the window that opened."));
     return runPrebuilt(url);
@@ -95,7 +97,7 @@ async function answerChallenge(output: SignInOutput, host: HTMLElement): Promise
   host.replaceChildren();
   const panel = h("div");
   host.append(h("h3", {}, "Confirm it's you"), panel);
-  return runChallenge(panel, { token, email: true, passkey: isEnrolled === "true" });
+  return runChallenge(panel, { token, email: methods.includes("EMAIL_OTP"), passkey: methods.includes("PASSKEY") });
 }
 
 function form(name: string, title: string, fields: (HTMLElement | false)[]): HTMLFormElement {

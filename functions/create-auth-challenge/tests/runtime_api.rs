@@ -49,8 +49,14 @@ async fn the_built_function_tracks_the_sign_in_and_returns_the_challenge() {
             .is_some_and(|token| !token.is_empty()),
         "{created}"
     );
-    assert_eq!(public["isEnrolled"], "false", "{created}");
-    assert_eq!(public.len(), 2, "only the token and isEnrolled: {created}");
+    // A user with no authenticator: the function enrolled their own email before the token.
+    assert_eq!(public["isEnrolled"], "true", "{created}");
+    assert_eq!(public["verificationMethods"], "EMAIL_OTP", "{created}");
+    assert_eq!(
+        public.len(),
+        3,
+        "only the token, isEnrolled and the methods: {created}"
+    );
 
     let private = &response["privateChallengeParameters"];
     assert_eq!(private["userId"], sub, "{created}");
@@ -61,9 +67,8 @@ async fn the_built_function_tracks_the_sign_in_and_returns_the_challenge() {
             .is_some_and(|key| !key.is_empty()),
         "{created}"
     );
-    // The emulator's rules let a user without an authenticator through (`ALLOW`); Verify
-    // still requires a completed challenge unless ACCEPT_ALLOW_STATE is on.
-    assert_eq!(private["state"], "ALLOW", "{created}");
+    assert_eq!(private["state"], "CHALLENGE_REQUIRED", "{created}");
+    assert_eq!(private["firstAuthenticator"], "true", "{created}");
     assert_eq!(response["challengeMetadata"], "AUTHSIGNAL_CHALLENGE");
 
     // Cognito gets its event back with only the response filled in.

@@ -111,7 +111,7 @@ export interface paths {
         put?: never;
         /**
          * Starts an Authsignal challenge whose validation token stands in for a recent sign-in, once,
-         *     for that operation.
+         *     for that operation. A user with no authenticator is asked to sign in again instead (403).
          */
         post: operations["startStepUp"];
         delete?: never;
@@ -690,6 +690,15 @@ export interface operations {
             };
             /** @description `invalid_token`: missing, malformed, expired or foreign access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `reauthentication_required`: no authenticator to step up with; sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
