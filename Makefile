@@ -84,13 +84,14 @@ openapi:
 	cargo run --quiet --bin cognito-authsignal -- openapi > openapi/openapi.json
 	cd $(WEB) && npm run --silent generate
 
-## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators, and
-## serve's start-up time and memory.
+## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators,
+## serve's start-up time and memory, a soak with graceful shutdown, and one client's idle flood.
 bench:
 	cargo bench --bench verify
 	cargo bench --bench load
 	cargo bench --bench startup
 	cargo bench --bench soak
+	cargo bench --bench flood
 
 build:
 	cargo build --release --locked

@@ -1,6 +1,9 @@
 //! The API as a plain HTTP server: `serve` (configured from the environment, production-like),
 //! and the state every way of running it shares. `dev` (the local stack) is in `local::dev`.
 
+mod admission;
+pub mod open_files;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,10 +13,9 @@ use axum::Router;
 use axum::response::IntoResponse;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpSocket};
 
-use tokio::net::TcpListener;
+use self::admission::{Admission, OpenConnections, TrackRequests};
 
 use crate::api::problem::ApiError;
 use crate::api::{self, AppState};
@@ -57,7 +59,7 @@ pub async fn serve(
     limits: ServerConfig,
 ) -> Result<(), ServerError> {
     let state = app_state(&config).await;
-    let listener = TcpListener::bind(addr).await?;
+    let listener = listen(addr)?;
     let base_url = format!("http://{}", listener.local_addr()?);
     println!("listening on {base_url}");
     prefetch_in_background(state.verifier.clone());
@@ -65,6 +67,26 @@ pub async fn serve(
     return_freed_memory();
     serve_connections(listener, app, &limits, shutdown_signal()).await?;
     Ok(())
+}
+
+/// How many connections the kernel queues for `accept` (capped by `net.core.somaxconn`, 4096 by
+/// default since Linux 5.4). The usual 128 overflows when a client reopens connections as fast as
+/// the server closes them to make room; the kernel then drops every client's new connections,
+/// which retry only after one second, then three.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr`, as `TcpListener::bind` makes it but with [`LISTEN_BACKLOG`].
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // Rebinding right after a restart, despite connections in TIME_WAIT (not on Windows, where
+    // it would let another process take the port).
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Building the router builds the OpenAPI model of every route (utoipa-axum) and drops it, and
@@ -81,9 +103,11 @@ pub fn return_freed_memory() {
 
 /// Serves `app` on `listener` until `shutdown`, with the limits a server facing clients
 /// directly needs: a deadline for each request's headers (which also closes idle keep-alive
-/// connections), a cap on concurrent connections (the rest wait in the listen queue), a cap on
-/// header size (431 problem+json; a hard stop at four times that, answered by hyper itself),
-/// and a bounded drain of in-flight requests on shutdown.
+/// connections), a cap on concurrent connections (at the cap a newcomer closes the oldest
+/// connection with no request in flight, or waits when every one has a request in flight; the
+/// cap is kept under the open-files limit), an optional cap per client IP, a cap on header size
+/// (431 problem+json; a hard stop at four times that, answered by hyper itself), and a bounded
+/// drain of in-flight requests on shutdown.
 pub async fn serve_connections(
     listener: TcpListener,
     app: Router,
@@ -105,15 +129,14 @@ pub async fn serve_connections(
         .header_read_timeout(limits.header_read_timeout)
         .max_header_size(limits.max_header_bytes * 4)
         .max_buf_size((limits.max_header_bytes * 4).max(64 * 1024));
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = OpenConnections::new(
+        max_connections_within_open_files_limit(limits.max_connections),
+        limits.max_connections_per_peer,
+    );
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
-            () = &mut shutdown => break,
-        };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait a moment rather than spin.
@@ -125,12 +148,40 @@ pub async fn serve_connections(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Accepted before a slot is free, so that at the cap there is a newcomer to make room
+        // for; while it waits, further clients wait in the listen queue.
+        let admitted = tokio::select! {
+            admitted = connections.admit(peer.ip()) => admitted.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let slot = match admitted {
+            Admission::Admitted(slot) => slot,
+            // Dropping the stream closes it.
+            Admission::Refused => continue,
+        };
+        let service = TrackRequests::new(app.clone(), slot.activity.clone());
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            // Errors here are the client's doing (timeouts, resets, bad requests).
-            let _ = connection.await;
-            drop(permit);
+            let mut connection = std::pin::pin!(connection);
+            loop {
+                tokio::select! {
+                    // The connection first: a request whose bytes have arrived is read (and
+                    // marks the connection busy) before a request to close it is looked at.
+                    biased;
+                    // Errors here are the client's doing (timeouts, resets, bad requests).
+                    _ = &mut connection => break,
+                    // Chosen to make room: close it (dropping it closes the socket) unless a
+                    // request arrived since, which is then served (the newcomer looks for
+                    // another). A request still on its way at that moment meets the race every
+                    // keep-alive close has, which HTTP clients retry.
+                    () = slot.activity.eviction_requested() => {
+                        if !slot.activity.has_request_in_flight() {
+                            break;
+                        }
+                    }
+                }
+            }
+            drop(slot);
         });
     }
     // Shutting down: no new connections. For a moment, keep answering on the open ones with
@@ -148,6 +199,31 @@ pub async fn serve_connections(
         ),
     }
     Ok(())
+}
+
+/// `max_connections`, or fewer when the open-files limit (raised to its hard limit first) has no
+/// room for them: past that limit `accept` fails and clients wait however idle the open
+/// connections are.
+fn max_connections_within_open_files_limit(max_connections: usize) -> usize {
+    let Some(open_files_limit) = open_files::raise_to_hard_limit() else {
+        return max_connections;
+    };
+    let cap = open_files::connection_cap(max_connections, open_files_limit);
+    if cap < max_connections {
+        tracing::warn!(
+            max_connections,
+            open_files_limit,
+            serving_at_most = cap,
+            "SERVER_MAX_CONNECTIONS={max_connections} does not fit the open-files limit of \
+             {open_files_limit} ({} kept for outbound connections and files): serving at most \
+             {cap} connections. Set SERVER_MAX_CONNECTIONS to {cap} or less, or raise the hard \
+             open-files limit (ulimit -Hn, systemd LimitNOFILE, docker --ulimit nofile) to {} \
+             or more",
+            open_files::RESERVED_FILES,
+            max_connections as u64 + open_files::RESERVED_FILES,
+        );
+    }
+    cap
 }
 
 /// How long, at shutdown, open connections keep being answered (with `Connection: close`)

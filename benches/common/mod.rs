@@ -32,8 +32,28 @@ pub fn binary() -> String {
 /// Starts the binary and returns it with the URL from its first stdout line.
 pub async fn start(args: &[&str], env: &[(&str, String)]) -> (Child, String) {
     let mut command = Command::new(binary());
+    command.args(args);
+    start_command(command, env).await
+}
+
+/// `start`, with `ulimit <ulimit>` (e.g. `-n 1024`) applied to the binary alone, as its shell
+/// would.
+pub async fn start_under_ulimit(
+    ulimit: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> (Child, String) {
+    let mut command = Command::new("sh");
     command
-        .args(args)
+        .arg("-c")
+        .arg(format!("ulimit {ulimit} && exec \"$0\" \"$@\""))
+        .arg(binary())
+        .args(args);
+    start_command(command, env).await
+}
+
+async fn start_command(mut command: Command, env: &[(&str, String)]) -> (Child, String) {
+    command
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .kill_on_drop(true);

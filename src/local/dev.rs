@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::net::TcpListener;
 
 use super::authsignal::{self as emulator, Emulator, RelyingParty};
 use super::aws::{self, LocalAws};
@@ -17,7 +16,7 @@ use crate::api::{self, Surface};
 use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
 use crate::secrets;
 use crate::server::{
-    ServerError, base_state, prefetch_in_background, serve_connections, shutdown_signal,
+    ServerError, base_state, listen, prefetch_in_background, serve_connections, shutdown_signal,
 };
 use crate::triggers::SignInChallenge;
 use crate::verified_contacts::cognito::CognitoContactVerifier;
@@ -37,7 +36,7 @@ pub const DEV_TENANT_ID: &str = "local-tenant";
 /// printed (a local, throw-away value); one taken from the environment is masked. With `aws_local`, the AWS integrations run on a
 /// `moto_server` started here (see `local::aws`).
 pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let listener = listen(SocketAddr::from(([127, 0, 0, 1], port)))?;
     let base_url = format!("http://{}", listener.local_addr()?);
     // A key from the environment may be someone's real key: the banner shows it masked. The
     // generated one is a throw-away local value, shown in full so it can be pasted.
