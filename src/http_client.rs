@@ -1,11 +1,13 @@
-//! The one outbound HTTP client the process shares (keep-alive, TLS set up once).
+//! How the process's outbound HTTP clients are built: keep-alive, rustls, no redirects. Two per
+//! process, each built once at start: the JWKS fetcher's ([`build`]) and the Authsignal
+//! client's ([`build_with`] its own connect timeout, `AUTHSIGNAL_CONNECT_TIMEOUT_MS`).
 
 use std::time::Duration;
 
-/// Connect timeout for every outbound call; per-request totals are set by each caller.
+/// Connect timeout of [`build`]'s client; per-request totals are set by each caller.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
 
-/// Builds the shared client. Call once at start-up and clone the handle (clones share the pool).
+/// Builds a client. Call once at start-up and clone the handle (clones share the pool).
 pub fn build() -> reqwest::Client {
     build_with(CONNECT_TIMEOUT)
 }

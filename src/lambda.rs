@@ -8,10 +8,10 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use lambda_http::request::RequestContext;
 
-use crate::api::{self, AppState, Surface, request_id};
+use crate::api::{Surface, request_id};
+use crate::app::App;
 use crate::config::Config;
 use crate::secrets;
-use crate::server;
 use crate::telemetry::{self, LogFormat};
 
 pub use lambda_http::Error;
@@ -30,20 +30,19 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
              so one could be replayed against another instance"
         );
     }
-    let state = server::app_state(&config).await;
-    if let Err(error) = state.verifier.jwks().prefetch().await {
+    let app = App::build(&config).await;
+    if let Err(error) = app.state().verifier.jwks().prefetch().await {
         tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
     }
-    let app = router(state, surface);
+    let router = router(&app, surface);
     crate::server::return_freed_memory();
-    lambda_http::run(app).await
+    lambda_http::run(router).await
 }
 
 /// The router a function serves: `surface`'s routes, with API Gateway's request id used as
 /// the request id (so logs, audit events and API Gateway access logs line up).
-pub fn router(state: AppState, surface: Surface) -> Router {
-    let settings = state.settings.clone();
-    api::finish(api::routes(state, surface), &settings)
+pub fn router(app: &App, surface: Surface) -> Router {
+    app.router(surface)
         .layer(axum::middleware::map_request(api_gateway_request_id))
 }
 

@@ -3,6 +3,7 @@
 //! functions only wire it up.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod authsignal;
 pub mod config;

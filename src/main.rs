@@ -2,9 +2,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use cognito_authsignal::config::ServerConfig;
+use cognito_authsignal::app::{self, Settings};
 use cognito_authsignal::telemetry::{self, LogFormat};
-use cognito_authsignal::{Config, server};
 
 /// Manage Authsignal authenticators for Amazon Cognito users.
 #[derive(Parser)]
@@ -38,7 +37,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let outcome = match Cli::parse().command {
+    let outcome: Result<(), Box<dyn std::error::Error>> = match Cli::parse().command {
         Command::Openapi => {
             println!("{}", cognito_authsignal::api::openapi_json());
             Ok(())
@@ -46,14 +45,15 @@ async fn main() -> ExitCode {
         #[cfg(feature = "local")]
         Command::Dev { port, aws_local } => {
             telemetry::init(LogFormat::Pretty);
-            cognito_authsignal::local::dev::run(port, aws_local).await
+            cognito_authsignal::local::dev::run(port, aws_local)
+                .await
+                .map_err(Into::into)
         }
         Command::Serve { addr } => {
             telemetry::init(LogFormat::Json);
-            let env = |name: &str| std::env::var(name).ok();
-            match (Config::from_env(), ServerConfig::from_lookup(&env)) {
-                (Ok(config), Ok(limits)) => server::serve(addr, config, limits).await,
-                (Err(error), _) | (_, Err(error)) => Err(error.into()),
+            match Settings::from_env() {
+                Ok(settings) => app::serve(addr, &settings).await.map_err(Into::into),
+                Err(error) => Err(error.into()),
             }
         }
     };

@@ -1,5 +1,5 @@
-//! The API as a plain HTTP server: `serve` (configured from the environment, production-like),
-//! and the state every way of running it shares. `dev` (the local stack) is in `local::dev`.
+//! The server loop every process and test serves through (via `app::App::serve`): connection
+//! limits, header limits, a bounded drain; and the listener it serves on.
 
 mod admission;
 pub mod open_files;
@@ -18,56 +18,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use self::admission::{Admission, OpenConnections, TrackRequests};
 
 use crate::api::problem::ApiError;
-use crate::api::{self, AppState};
-use crate::auth::{self, CognitoVerifier};
-use crate::authsignal::AuthsignalClient;
-use crate::config::{Config, ConfigError, ServerConfig};
-use crate::http_client;
-use crate::integrations::Integrations;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot listen: {0}")]
-    Io(#[from] std::io::Error),
-    #[cfg(feature = "local")]
-    #[error(transparent)]
-    LocalAws(#[from] crate::local::aws::LocalAwsError),
-}
-
-/// Everything a process needs to serve the API, built once from `config`: the verifier (its
-/// JWKS cache is shared by every request), the Authsignal client (one connection pool) and the
-/// integrations (AWS clients only when one is configured).
-pub async fn app_state(config: &Config) -> AppState {
-    let integrations =
-        Integrations::from_config(&config.integrations, &config.cognito.user_pool_id).await;
-    base_state(config).with_integrations(integrations)
-}
-
-/// The state with every integration in process (no AWS client).
-pub fn base_state(config: &Config) -> AppState {
-    let verifier = auth::verifier(&config.cognito, http_client::build());
-    let authsignal = Arc::new(AuthsignalClient::new(&config.authsignal));
-    AppState::new(verifier, authsignal, config.api.clone())
-}
-
-/// `cognito-authsignal serve`: the API alone, configured only from the environment.
-pub async fn serve(
-    addr: SocketAddr,
-    config: Config,
-    limits: ServerConfig,
-) -> Result<(), ServerError> {
-    let state = app_state(&config).await;
-    let listener = listen(addr)?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    println!("listening on {base_url}");
-    prefetch_in_background(state.verifier.clone());
-    let app = api::router(state);
-    return_freed_memory();
-    serve_connections(listener, app, &limits, shutdown_signal()).await?;
-    Ok(())
-}
+use crate::config::ServerConfig;
 
 /// How many connections the kernel queues for `accept` (capped by `net.core.somaxconn`, 4096 by
 /// default since Linux 5.4). The usual 128 overflows when a client reopens connections as fast as
@@ -108,7 +59,7 @@ pub fn return_freed_memory() {
 /// cap is kept under the open-files limit), an optional cap per client IP, a cap on header size
 /// (431 problem+json; a hard stop at four times that, answered by hyper itself), and a bounded
 /// drain of in-flight requests on shutdown.
-pub async fn serve_connections(
+pub(crate) async fn serve_connections(
     listener: TcpListener,
     app: Router,
     limits: &ServerConfig,
@@ -258,20 +209,19 @@ async fn limit_header_bytes(
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     if size > max_bytes {
-        return ApiError::HeadersTooLarge.into_response();
+        // Answered before the router, so it gets the header every response has here.
+        let mut response = ApiError::HeadersTooLarge.into_response();
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        return response;
     }
     next.run(request).await
 }
 
-pub(crate) fn prefetch_in_background(verifier: Arc<CognitoVerifier>) {
-    tokio::spawn(async move {
-        if let Err(error) = verifier.jwks().prefetch().await {
-            tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
-        }
-    });
-}
-
-pub(crate) async fn shutdown_signal() {
+/// Resolves on SIGTERM (what Lambda, ECS and Kubernetes send) or Ctrl-C.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -108,14 +108,9 @@ pub fn openapi_json() -> String {
     openapi().to_pretty_json().unwrap_or_default()
 }
 
-/// The whole API, ready to serve.
-pub fn router(state: AppState) -> Router {
-    finish(routes(state.clone(), Surface::All), &state.settings)
-}
-
 /// The routes of `surface`, without fallbacks, so the local stack can be merged in. `All`
-/// adds `/health` and `/openapi.json`.
-pub fn routes(state: AppState, surface: Surface) -> Router {
+/// adds `/health` and `/openapi.json`. Put together by `app::App::router` only.
+pub(crate) fn routes(state: AppState, surface: Surface) -> Router {
     let (router, document) = api_routes(surface).split_for_parts();
     let router = router.with_state(state);
     if surface != Surface::All {
@@ -135,7 +130,7 @@ pub fn routes(state: AppState, surface: Surface) -> Router {
 /// Adds what every response shares: problem+json 404/405, a body limit, CORS (when origins
 /// are configured), a request id (the caller's only in a safe form, else a fresh UUID), and
 /// `Cache-Control: no-store`.
-pub fn finish(router: Router, settings: &ApiConfig) -> Router {
+pub(crate) fn finish(router: Router, settings: &ApiConfig) -> Router {
     let router = router
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -12,14 +12,22 @@ use super::aws::{self, LocalAws};
 use super::cognito::{self as local_cognito, LocalCognito};
 use super::web_app::{self, AppConfig};
 use super::{LocalIssuer, TokenRequest};
-use crate::api::{self, Surface};
+use crate::app::{self, App};
 use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
 use crate::secrets;
-use crate::server::{
-    ServerError, base_state, listen, prefetch_in_background, serve_connections, shutdown_signal,
-};
-use crate::triggers::SignInChallenge;
+use crate::server::{listen, shutdown_signal};
 use crate::verified_contacts::cognito::CognitoContactVerifier;
+
+/// Why `dev` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    LocalAws(#[from] aws::LocalAwsError),
+}
 
 /// Pool and client used by `dev` when `COGNITO_USER_POOL_ID` / `COGNITO_CLIENT_IDS` are unset.
 pub const DEV_USER_POOL_ID: &str = "eu-west-1_LocalDev";
@@ -35,7 +43,7 @@ pub const DEV_TENANT_ID: &str = "local-tenant";
 /// port, then a ready-to-use token and a curl line per route. The emulator's generated secret is
 /// printed (a local, throw-away value); one taken from the environment is masked. With `aws_local`, the AWS integrations run on a
 /// `moto_server` started here (see `local::aws`).
-pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
+pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
     let listener = listen(SocketAddr::from(([127, 0, 0, 1], port)))?;
     let base_url = format!("http://{}", listener.local_addr()?);
     // A key from the environment may be someone's real key: the banner shows it masked. The
@@ -80,7 +88,7 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     });
     // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP and
     // itself (to mark a proved contact verified) through the AWS SDK, as Verify does on Lambda.
-    let challenge = SignInChallenge::from_config(&triggers)
+    let challenge = app::sign_in_challenge(&triggers)
         .with_contacts(Arc::new(CognitoContactVerifier::new(
             local_cognito::sdk_client(&config.cognito.region, &base_url),
         )))
@@ -111,30 +119,23 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), ServerError> {
     let web_app_dir = std::path::PathBuf::from(
         lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
     );
-    let state = base_state(&config);
-    let state = match integrations {
-        Some(integrations) => state.with_integrations(integrations),
-        None => state,
-    };
-    let verifier = state.verifier.clone();
-    let app = api::finish(
-        api::routes(state, Surface::All)
-            .merge(local_cognito::issuer::routes(issuer.clone()))
-            .merge(local_cognito::routes(cognito.clone()))
-            .merge(emulator::routes(emulator.clone()))
-            .merge(web_app::routes(
-                &web_app_dir,
-                app_config,
-                base_url.trim_start_matches("http://").to_owned(),
-            )),
-        &config.api,
-    );
+    let app = App::with_integrations(&config, integrations.unwrap_or_default());
+    let local_routes = local_cognito::issuer::routes(issuer.clone())
+        .merge(local_cognito::routes(cognito.clone()))
+        .merge(emulator::routes(emulator.clone()))
+        .merge(web_app::routes(
+            &web_app_dir,
+            app_config,
+            base_url.trim_start_matches("http://").to_owned(),
+        ));
     let limits = ServerConfig::from_lookup(&lookup)?;
-    let server =
-        tokio::spawn(
-            async move { serve_connections(listener, app, &limits, shutdown_signal()).await },
-        );
-    prefetch_in_background(verifier);
+    let serving = app.clone();
+    let server = tokio::spawn(async move {
+        serving
+            .serve(listener, &limits, local_routes, shutdown_signal())
+            .await
+    });
+    app.prefetch_jwks_in_background();
 
     let demo = TokenRequest {
         username: Some("dev-user".into()),

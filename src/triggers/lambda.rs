@@ -1,9 +1,8 @@
 //! Lambda entry points for the four triggers. Each `functions/<trigger>` crate calls one `run_*`:
-//! configuration and the Authsignal client are built once, before the invocation loop. The
-//! services are public so tests drive exactly what Lambda drives.
+//! configuration is read and the challenge assembled (`app`) once, before the invocation loop.
+//! The services are public so tests drive exactly what Lambda drives.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, Service, service_fn};
 
@@ -13,13 +12,10 @@ use super::{
     CreateAuthChallengeEvent, DefineAuthChallengeEvent, PreSignUpEvent, SignInChallenge,
     TriggerError, VerifyAuthChallengeEvent,
 };
+use crate::app;
 use crate::config::{SignInConfig, TriggerConfig};
-use crate::events::ChangePublisher;
-use crate::events::eventbridge::EventBridgePublisher;
-use crate::integrations;
 use crate::secrets;
 use crate::telemetry::{self, LogFormat};
-use crate::verified_contacts::cognito::CognitoContactVerifier;
 
 pub use lambda_runtime::Error;
 
@@ -86,32 +82,20 @@ pub async fn run_define_auth_challenge() -> Result<(), Error> {
 pub async fn run_create_auth_challenge() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let config = trigger_config_from_env().await?;
-    lambda_runtime::run(create_auth_challenge_service(SignInChallenge::from_config(
+    lambda_runtime::run(create_auth_challenge_service(app::sign_in_challenge(
         &config,
     )))
     .await
 }
 
-/// `functions/verify-auth-challenge-response`: Authsignal, plus the user pool (to mark a proved
-/// contact verified, with the pool and user named by each event) and, with `EVENT_BUS_NAME`,
-/// EventBridge.
+/// `functions/verify-auth-challenge-response`.
 pub async fn run_verify_auth_challenge_response() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let config = trigger_config_from_env().await?;
-    // Boxed: the SDK's config loader is a large future (see `Integrations::from_config`).
-    let sdk = Box::pin(integrations::trigger_sdk_config()).await;
-    let contacts = CognitoContactVerifier::new(aws_sdk_cognitoidentityprovider::Client::new(&sdk));
-    let changes = config.integrations.event_bus.as_ref().map(|bus| {
-        Arc::new(EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::new(&sdk),
-            bus,
-            &config.integrations.event_source,
-        )) as Arc<dyn ChangePublisher>
-    });
-    let challenge = SignInChallenge::from_config(&config)
-        .with_contacts(Arc::new(contacts))
-        .with_changes(changes);
-    lambda_runtime::run(verify_auth_challenge_response_service(challenge)).await
+    lambda_runtime::run(verify_auth_challenge_response_service(
+        app::verify_challenge(&config).await,
+    ))
+    .await
 }
 
 /// `functions/pre-sign-up`.

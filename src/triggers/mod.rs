@@ -29,8 +29,8 @@ pub use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsVerifyAuthChallenge as VerifyAuthChallengeEvent,
 };
 
-use crate::authsignal::{AuthsignalApi, AuthsignalClient, AuthsignalError};
-use crate::config::{SignInConfig, TriggerConfig};
+use crate::authsignal::{AuthsignalApi, AuthsignalError};
+use crate::config::SignInConfig;
 use crate::events::ChangePublisher;
 use crate::verified_contacts::ContactVerifier;
 
@@ -78,15 +78,6 @@ impl SignInChallenge {
             contacts: None,
             changes: None,
         }
-    }
-
-    /// The production wiring of Authsignal: the reqwest client (one connection pool per process).
-    pub fn from_config(config: &TriggerConfig) -> Self {
-        Self::new(
-            Arc::new(AuthsignalClient::new(&config.authsignal)),
-            &config.actions.sign_in,
-            config.sign_in.clone(),
-        )
     }
 
     pub fn with_contacts(mut self, contacts: Arc<dyn ContactVerifier>) -> Self {

@@ -4,15 +4,14 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cognito_authsignal::api::{self, Surface};
+use cognito_authsignal::app::App;
 use cognito_authsignal::config::{
-    ApiConfig, AuthsignalConfig, CognitoConfig, Config, IntegrationsConfig,
+    ApiConfig, AuthsignalConfig, CognitoConfig, Config, IntegrationsConfig, ServerConfig,
 };
 use cognito_authsignal::integrations::Integrations;
 use cognito_authsignal::local::authsignal::{self as emulator, Emulator};
 use cognito_authsignal::local::cognito::issuer;
 use cognito_authsignal::local::{LocalIssuer, TokenRequest};
-use cognito_authsignal::server;
 use reqwest::Response;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -88,16 +87,12 @@ impl Stack {
             integrations: IntegrationsConfig::default(),
         };
         let issuer = Arc::new(LocalIssuer::new(&config.cognito));
-        let app = api::finish(
-            api::routes(
-                server::base_state(&config).with_integrations(integrations),
-                Surface::All,
-            )
-            .merge(issuer::routes(issuer.clone()))
-            .merge(emulator::routes(emulator)),
-            &config.api,
+        let local = issuer::routes(issuer.clone()).merge(emulator::routes(emulator));
+        serve(
+            App::with_integrations(&config, integrations),
+            listener,
+            local,
         );
-        tokio::spawn(async move { axum::serve(listener, app).await });
         Stack {
             client: LocalClient::new(&base_url),
             issuer,
@@ -110,14 +105,8 @@ impl Stack {
     pub async fn another_instance(&self, integrations: Integrations) -> LocalClient {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let app = api::finish(
-            api::routes(
-                server::base_state(&self.config).with_integrations(integrations),
-                Surface::All,
-            ),
-            &self.config.api,
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let app = App::with_integrations(&self.config, integrations);
+        serve(app, listener, axum::Router::new());
         LocalClient::new(&base_url)
     }
 
@@ -140,6 +129,20 @@ impl std::ops::Deref for Stack {
     fn deref(&self) -> &LocalClient {
         &self.client
     }
+}
+
+/// Serves `app` and `extra` routes through the one server loop, with production's limits, for
+/// as long as the test runs.
+pub fn serve(app: App, listener: tokio::net::TcpListener, extra: axum::Router) {
+    tokio::spawn(async move {
+        app.serve(
+            listener,
+            &ServerConfig::default(),
+            extra,
+            std::future::pending(),
+        )
+        .await
+    });
 }
 
 /// Asserts a problem+json response with the given status and code; returns the body.

@@ -2,7 +2,8 @@
 //! request conversion (`lambda_http`) and the router each function serves.
 
 use cognito_authsignal::api::Surface;
-use cognito_authsignal::{lambda, server};
+use cognito_authsignal::app::App;
+use cognito_authsignal::lambda;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -35,7 +36,7 @@ async fn invoke(
     surface: Surface,
     request: lambda_http::Request,
 ) -> (u16, axum::http::HeaderMap, Value) {
-    let router = lambda::router(server::app_state(&stack.config).await, surface);
+    let router = lambda::router(&App::build(&stack.config).await, surface);
     let response = router.oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();

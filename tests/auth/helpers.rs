@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_authsignal::api::{self, AppState};
+use cognito_authsignal::api::AppState;
+use cognito_authsignal::app::App;
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::authsignal::AuthsignalClient;
-use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig};
+use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig, ServerConfig};
 use cognito_authsignal::local::keys::SigningKey;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -101,14 +102,23 @@ impl TestApp {
         let authsignal_config =
             AuthsignalConfig::new("http://127.0.0.1:9", SecretString::from("unused")).unwrap();
         let authsignal = Arc::new(AuthsignalClient::new(&authsignal_config));
-        let app = api::router(AppState::new(
+        let app = App::from_state(AppState::new(
             verifier.clone(),
             authsignal,
             ApiConfig::default(),
         ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(async move {
+            let limits = ServerConfig::default();
+            app.serve(
+                listener,
+                &limits,
+                axum::Router::new(),
+                std::future::pending(),
+            )
+            .await
+        });
         TestApp {
             base_url,
             http: reqwest::Client::new(),

@@ -607,12 +607,18 @@ async fn every_hostile_token_is_refused_for_its_own_defect() {
 }
 
 #[tokio::test]
-async fn every_hostile_token_gets_401_invalid_token_over_http() {
+async fn every_hostile_token_gets_401_invalid_token_over_http_or_431_when_too_large() {
     let (app, other_key) = hostile_app().await;
     let corpus = corpus(&app.key, &other_key);
     assert!(corpus.len() >= 30, "the corpus has {} tokens", corpus.len());
     for hostile in &corpus {
         let response = app.get_me(hostile.authorization.as_deref()).await;
+        if hostile.name == "oversized token" {
+            // The server's header limit (SERVER_MAX_HEADER_BYTES, 16 KiB) answers first, as in
+            // production; the verifier's own limit is tested without HTTP above.
+            assert_problem(response, 431, "request_header_fields_too_large").await;
+            continue;
+        }
         assert_eq!(response.status(), 401, "{}", hostile.name);
         assert_eq!(
             response.headers().get("www-authenticate").unwrap(),
@@ -628,7 +634,7 @@ async fn every_hostile_token_gets_401_invalid_token_over_http() {
             hostile.name
         );
     }
-    println!("{} hostile tokens refused with 401", corpus.len());
+    println!("{} hostile tokens refused", corpus.len());
 }
 
 #[tokio::test]
