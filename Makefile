@@ -21,13 +21,14 @@ dev-aws: $(VENV)/.installed web
 
 ## Run every check and test, installing what the tests need first.
 test: deps check infra web
+	cargo build --locked -p cognito-authsignal-cli
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
 
 ## Formatting and lints, also of the `serve` build without the local stack.
 check:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	cargo clippy --lib --bins --no-default-features --locked -- -D warnings
+	cargo clippy -p cognito-authsignal-cli --no-default-features --locked -- -D warnings
 
 ## infra/template.yaml, offline: cfn-lint on the SAM source, SAM-translated and linted again
 ## (with the route, authorizer and least-privilege checks and their own tests), checkov on both,
@@ -87,6 +88,7 @@ openapi:
 ## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators,
 ## serve's start-up time and memory, a soak with graceful shutdown, and one client's idle flood.
 bench:
+	cargo build --release --locked -p cognito-authsignal-cli
 	cargo bench --bench verify
 	cargo bench --bench load
 	cargo bench --bench startup
@@ -99,7 +101,7 @@ build:
 ## `serve` for a deployment: the same CLI without the local stack (`dev`), so a smaller binary
 ## that starts in less memory, into target/release/cognito-authsignal.
 build-serve:
-	cargo build --release --locked --no-default-features --bin cognito-authsignal
+	cargo build --release --locked -p cognito-authsignal-cli --no-default-features
 
 ## The six Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
 ## with cargo-lambda and zig from PyPI; then checks architecture, size and glibc.

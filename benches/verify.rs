@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::config::CognitoConfig;
-use cognito_authsignal::local::keys::SigningKey;
+use cognito_authsignal_local::keys::SigningKey;
 
 const POOL_ID: &str = "eu-west-1_BenchPool";
 

@@ -1,6 +1,7 @@
 //! `cognito-authsignal`: lets people signed in to an Amazon Cognito user pool manage their
-//! Authsignal authenticators. Every decision lives in this library; the CLI and the Lambda
-//! functions only wire it up.
+//! Authsignal authenticators. Every decision lives in this library, put together in [`app`];
+//! the CLI (`cli/`) and the Lambda functions (`functions/`) only call it, and the local stack
+//! (`local/`) is a crate of its own that this one never links.
 
 pub mod api;
 pub mod app;
@@ -12,8 +13,6 @@ pub mod events;
 pub mod http_client;
 pub mod integrations;
 pub mod lambda;
-#[cfg(feature = "local")]
-pub mod local;
 pub mod redact;
 pub mod replay;
 pub mod revocation;

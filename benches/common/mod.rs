@@ -23,10 +23,23 @@ pub fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The binary under measurement.
+/// The binary under measurement: `BENCH_BIN`, else the CLI crate's beside this benchmark's own
+/// (`target/release/cognito-authsignal`, which `make bench` builds first).
 pub fn binary() -> String {
-    std::env::var("BENCH_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_cognito-authsignal").to_owned())
+    std::env::var("BENCH_BIN").unwrap_or_else(|_| {
+        let exe = std::env::current_exe().expect("the benchmark knows its own path");
+        let binary = exe
+            .parent()
+            .and_then(std::path::Path::parent)
+            .expect("benchmarks run from target/<profile>/deps")
+            .join("cognito-authsignal");
+        assert!(
+            binary.exists(),
+            "{} is missing: `cargo build --release -p cognito-authsignal-cli` first, as `make bench` does",
+            binary.display()
+        );
+        binary.display().to_string()
+    })
 }
 
 /// Starts the binary and returns it with the URL from its first stdout line.

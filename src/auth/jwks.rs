@@ -356,7 +356,7 @@ mod tests {
     }
 
     fn rsa_jwk() -> serde_json::Value {
-        crate::local::keys::SigningKey::generate("k").public_jwk()
+        cognito_authsignal_local::keys::SigningKey::generate("k").public_jwk()
     }
 
     #[test]

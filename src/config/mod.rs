@@ -63,9 +63,11 @@ impl fmt::Display for ConfigError {
 }
 
 /// Where the problems of one read are collected.
-pub(crate) type Problems = Vec<ConfigProblem>;
+pub type Problems = Vec<ConfigProblem>;
 
-pub(crate) fn report(problems: &mut Problems, variable: &'static str, message: impl Into<String>) {
+/// Records one problem with `variable`; readers of settings outside this module (the CLI's `dev`)
+/// use it too, so every setting is reported the same way.
+pub fn report(problems: &mut Problems, variable: &'static str, message: impl Into<String>) {
     problems.push(ConfigProblem {
         variable,
         message: message.into(),
@@ -73,7 +75,7 @@ pub(crate) fn report(problems: &mut Problems, variable: &'static str, message: i
 }
 
 /// `Ok(value)` when nothing was reported, else every problem.
-pub(crate) fn finish<T>(value: Option<T>, problems: Problems) -> Result<T, ConfigError> {
+pub fn finish<T>(value: Option<T>, problems: Problems) -> Result<T, ConfigError> {
     match value {
         Some(value) if problems.is_empty() => Ok(value),
         _ => Err(ConfigError { problems }),
@@ -148,7 +150,7 @@ pub(crate) fn bounded(
 }
 
 /// `true` or `false` (`default` when unset).
-pub(crate) fn boolean(raw: Option<String>, default: bool) -> Result<bool, String> {
+pub fn boolean(raw: Option<String>, default: bool) -> Result<bool, String> {
     match non_empty(raw).as_deref() {
         None => Ok(default),
         Some("true") => Ok(true),
@@ -157,7 +159,8 @@ pub(crate) fn boolean(raw: Option<String>, default: bool) -> Result<bool, String
     }
 }
 
-pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
+/// A set, non-blank value, trimmed.
+pub fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 

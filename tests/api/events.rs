@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use cognito_authsignal::config::DEFAULT_EVENT_SOURCE;
 use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::events::ChangeKind;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
-use cognito_authsignal::local::aws::forward_events_to_queue;
+use cognito_authsignal_local::aws::{BusSpec, forward_events_to_queue};
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -24,9 +25,12 @@ const BUS: &str = "security-events";
 /// uses); returns the queue URL.
 async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) {
     let sdk = moto.sdk_config().await;
-    let queue_url = forward_events_to_queue(&sdk, BUS, "change-events")
-        .await
-        .unwrap();
+    let bus = BusSpec {
+        name: BUS,
+        source: DEFAULT_EVENT_SOURCE,
+        queue: "change-events",
+    };
+    let queue_url = forward_events_to_queue(&sdk, bus).await.unwrap();
     (aws_sdk_sqs::Client::new(&sdk), queue_url)
 }
 

@@ -9,9 +9,9 @@ use cognito_authsignal::config::{
     ApiConfig, AuthsignalConfig, CognitoConfig, Config, IntegrationsConfig, ServerConfig,
 };
 use cognito_authsignal::integrations::Integrations;
-use cognito_authsignal::local::authsignal::{self as emulator, Emulator};
-use cognito_authsignal::local::cognito::issuer;
-use cognito_authsignal::local::{LocalIssuer, TokenRequest};
+use cognito_authsignal_local::authsignal::{self as emulator, Emulator};
+use cognito_authsignal_local::cognito::{PoolConfig, issuer};
+use cognito_authsignal_local::{LocalIssuer, TokenRequest};
 use reqwest::Response;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -86,7 +86,10 @@ impl Stack {
             cognito,
             integrations: IntegrationsConfig::default(),
         };
-        let issuer = Arc::new(LocalIssuer::new(&config.cognito));
+        let issuer = Arc::new(LocalIssuer::new(&PoolConfig::new(
+            &config.cognito.user_pool_id,
+            config.cognito.client_ids.clone(),
+        )));
         let local = issuer::routes(issuer.clone()).merge(emulator::routes(emulator));
         serve(
             App::with_integrations(&config, integrations),

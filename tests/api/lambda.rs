@@ -75,7 +75,7 @@ async fn the_account_function_verifies_the_token_itself() {
     // The authorizer claims in the fixture say "access", but the token is an ID token.
     let id_token = stack
         .issuer
-        .mint(&cognito_authsignal::local::TokenRequest {
+        .mint(&cognito_authsignal_local::TokenRequest {
             token_use: Some("id".into()),
             ..Default::default()
         })

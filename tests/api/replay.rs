@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
-use cognito_authsignal::local::aws::create_replay_table;
 use cognito_authsignal::replay::dynamodb::{DynamoDbReplayStore, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::replay::{ChallengeDigest, MemoryReplayStore, ReplayStore};
+use cognito_authsignal_local::aws::{self, TableSpec};
 use reqwest::Method;
 
 use crate::helpers::*;
@@ -18,7 +18,12 @@ const TABLE: &str = "step-up-replay";
 
 /// The table as the infrastructure creates it (the same code `dev --aws-local` uses).
 async fn create_table(client: &aws_sdk_dynamodb::Client) {
-    create_replay_table(client, TABLE).await.unwrap();
+    let table = TableSpec {
+        name: TABLE,
+        key: KEY_ATTRIBUTE,
+        ttl: EXPIRY_ATTRIBUTE,
+    };
+    aws::create_table(client, table).await.unwrap();
 }
 
 /// What every replay store must do.

@@ -216,7 +216,7 @@ async fn dev_serves_health_jwks_and_problem_404_405() {
 
 #[tokio::test]
 async fn serve_without_configuration_lists_every_missing_variable_and_exits() {
-    let output = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"))
+    let output = Command::new(dev::cli_binary())
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env_clear()
         .env("JWT_LEEWAY_SECONDS", "forever")
@@ -239,7 +239,7 @@ async fn serve_without_configuration_lists_every_missing_variable_and_exits() {
 
 #[tokio::test]
 async fn serve_prefetches_the_jwks_before_the_first_request() {
-    let key = cognito_authsignal::local::keys::SigningKey::generate("good-key");
+    let key = cognito_authsignal_local::keys::SigningKey::generate("good-key");
     let jwks = MockServer::start().await;
     serve_jwks(&jwks, key.jwks()).await;
     let (_server, _base_url) = spawn_serve(&[

@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
-use cognito_authsignal::local::keys::SigningKey;
+use cognito_authsignal_local::keys::SigningKey;
 use wiremock::MockServer;
 
 use crate::dev;
@@ -372,7 +372,7 @@ async fn under_a_low_open_files_limit_serve_lowers_its_cap_warns_and_keeps_servi
             "-c",
             "ulimit -n 128 && exec \"$0\" serve --addr 127.0.0.1:0",
         ])
-        .arg(env!("CARGO_BIN_EXE_cognito-authsignal"))
+        .arg(dev::cli_binary())
         .env_clear()
         .env("RUST_LOG", "warn")
         .env("COGNITO_USER_POOL_ID", "eu-west-1_Files")

@@ -8,7 +8,7 @@ use cognito_authsignal::app::App;
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
 use cognito_authsignal::authsignal::AuthsignalClient;
 use cognito_authsignal::config::{ApiConfig, AuthsignalConfig, CognitoConfig, ServerConfig};
-use cognito_authsignal::local::keys::SigningKey;
+use cognito_authsignal_local::keys::SigningKey;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cognito_authsignal::auth::JwksSettings;
 use cognito_authsignal::auth::verifier::MAX_TOKEN_BYTES;
-use cognito_authsignal::local::keys::{RsaScheme, SigningKey, b64_json};
+use cognito_authsignal_local::keys::{RsaScheme, SigningKey, b64_json};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use cognito_authsignal::auth::jwks::JwksFetchError;
 use cognito_authsignal::auth::{JwksSettings, VerifyError};
-use cognito_authsignal::local::keys::{RsaScheme, SigningKey};
+use cognito_authsignal_local::keys::{RsaScheme, SigningKey};
 use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -131,7 +131,7 @@ async fn sign_in(moto: &Moto, pool: &Pool, client_id: &str) -> (String, String) 
 
 /// Starts the real `serve` binary with `env` and returns its base URL.
 pub async fn spawn_serve(env: &[(&str, String)]) -> (ChildGuard, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
+    let mut command = Command::new(crate::dev::cli_binary());
     command
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env_clear()

@@ -3,7 +3,7 @@
 //! tokens that passed every check.
 
 use cognito_authsignal::auth::{CognitoVerifier, JwksCache, JwksSettings};
-use cognito_authsignal::local::keys::SigningKey;
+use cognito_authsignal_local::keys::SigningKey;
 use serde_json::json;
 use wiremock::MockServer;
 

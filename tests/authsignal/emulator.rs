@@ -3,7 +3,7 @@
 
 use cognito_authsignal::authsignal::*;
 use cognito_authsignal::config::AuthsignalConfig;
-use cognito_authsignal::local::authsignal::serve_on_loopback;
+use cognito_authsignal_local::authsignal::serve_on_loopback;
 use secrecy::SecretString;
 
 use crate::local_client::LocalClient;

@@ -1,12 +1,30 @@
 //! Runs the real `cognito-authsignal dev` binary for black-box tests.
 #![allow(dead_code)] // Each test binary uses a different part of it.
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+/// The `cognito-authsignal` binary beside this test's own (`target/<profile>/`): the CLI crate's,
+/// which `make test` builds before the tests (`cargo build -p cognito-authsignal-cli`).
+pub fn cli_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let binary = profile_dir.join("cognito-authsignal");
+    assert!(
+        binary.exists(),
+        "{} is missing: build the CLI first (`cargo build -p cognito-authsignal-cli`, as `make test` does)",
+        binary.display()
+    );
+    binary
+}
 
 /// A `dev` process (killed on drop), its base URL, the printed token, the whole banner and
 /// what it logs.
@@ -26,7 +44,7 @@ impl DevServer {
 
     /// The same with extra `dev` arguments.
     pub async fn start_with(args: &[&str], env: &[(&str, &str)]) -> DevServer {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-authsignal"));
+        let mut command = Command::new(cli_binary());
         command
             .args(["dev", "--port", "0"])
             .args(args)

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_authsignal::config::{CognitoConfig, SignInConfig};
-use cognito_authsignal::local::LocalIssuer;
-use cognito_authsignal::local::cognito::{self, LocalCognito};
+use cognito_authsignal::config::SignInConfig;
+use cognito_authsignal_cli::triggers::ProductTriggers;
+use cognito_authsignal_local::LocalIssuer;
+use cognito_authsignal_local::cognito::{self, LocalCognito, PoolConfig};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -28,20 +29,20 @@ impl Pool {
     }
 
     async fn start_with(authsignal_url: &str, prevent_user_existence_errors: bool) -> Pool {
-        let config = CognitoConfig::for_pool("eu-west-1_Wire", vec![CLIENT.into()]).unwrap();
+        let config = PoolConfig::new("eu-west-1_Wire", vec![CLIENT.into()]);
         let issuer = Arc::new(LocalIssuer::new(&config));
-        let pool = Arc::new(
-            LocalCognito::new(
-                &config,
-                issuer,
+        // The product's triggers, plugged in as `dev` plugs them.
+        let triggers = ProductTriggers {
+            policy: SignInConfig::default(),
+            challenge: challenge(
+                authsignal_url,
                 SignInConfig::default(),
-                challenge(
-                    authsignal_url,
-                    SignInConfig::default(),
-                    Duration::from_secs(1),
-                ),
-            )
-            .with_prevent_user_existence_errors(prevent_user_existence_errors),
+                Duration::from_secs(1),
+            ),
+        };
+        let pool = Arc::new(
+            LocalCognito::new(&config, issuer, Arc::new(triggers))
+                .with_prevent_user_existence_errors(prevent_user_existence_errors),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use cognito_authsignal::authsignal::AuthsignalClient;
 use cognito_authsignal::config::{AuthsignalConfig, SignInConfig};
-use cognito_authsignal::local::authsignal::serve_on_loopback;
 use cognito_authsignal::triggers::SignInChallenge;
+use cognito_authsignal_local::authsignal::serve_on_loopback;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 

@@ -7,8 +7,8 @@
 mod runtime_api;
 
 use cognito_authsignal::authsignal::AuthsignalError;
-use cognito_authsignal::local::authsignal::serve_on_loopback;
 use cognito_authsignal::triggers::TriggerError;
+use cognito_authsignal_local::authsignal::serve_on_loopback;
 use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use secrecy::SecretString;
 

@@ -16,7 +16,7 @@ use moto::Moto;
 
 use cognito_authsignal::authsignal::{AuthsignalApi, AuthsignalClient, TrackAttributes};
 use cognito_authsignal::config::AuthsignalConfig;
-use cognito_authsignal::local::authsignal::serve_on_loopback;
+use cognito_authsignal_local::authsignal::serve_on_loopback;
 use local_client::LocalClient;
 use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use secrecy::SecretString;

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use cognito_authsignal::config::CognitoConfig;
-use cognito_authsignal::local::authsignal::{Emulator, routes as emulator_routes};
-use cognito_authsignal::local::cognito::issuer::routes as issuer_routes;
-use cognito_authsignal::local::{LocalIssuer, TokenRequest};
+use cognito_authsignal_local::authsignal::{Emulator, routes as emulator_routes};
+use cognito_authsignal_local::cognito::PoolConfig;
+use cognito_authsignal_local::cognito::issuer::routes as issuer_routes;
+use cognito_authsignal_local::{LocalIssuer, TokenRequest};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ impl LocalStack {
     pub async fn start(user_pool_id: &str, secret_key: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let cognito = CognitoConfig::for_pool(user_pool_id, vec![CLIENT_ID.into()]).unwrap();
+        let cognito = PoolConfig::new(user_pool_id, vec![CLIENT_ID.into()]);
         let issuer = Arc::new(LocalIssuer::new(&cognito));
         let emulator = Arc::new(Emulator::new(
             SecretString::from(secret_key.to_owned()),

@@ -1,3 +1,6 @@
+//! The `cognito-authsignal` command: `serve` (the API from the environment), `dev` (the local
+//! stack, when built with the `dev` feature), `openapi` (the document).
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -17,7 +20,7 @@ struct Cli {
 enum Command {
     /// Run the local stack (user pool, Authsignal emulator, API) on one loopback port, no
     /// configuration needed.
-    #[cfg(feature = "local")]
+    #[cfg(feature = "dev")]
     Dev {
         #[arg(long, default_value_t = 3000)]
         port: u16,
@@ -42,10 +45,10 @@ async fn main() -> ExitCode {
             println!("{}", cognito_authsignal::api::openapi_json());
             Ok(())
         }
-        #[cfg(feature = "local")]
+        #[cfg(feature = "dev")]
         Command::Dev { port, aws_local } => {
             telemetry::init(LogFormat::Pretty);
-            cognito_authsignal::local::dev::run(port, aws_local)
+            cognito_authsignal_cli::dev::run(port, aws_local)
                 .await
                 .map_err(Into::into)
         }

@@ -23,10 +23,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::api::json::ApiJson;
-use crate::api::problem::ApiError;
-use crate::config::CognitoConfig;
-use crate::local::keys::SigningKey;
+use super::PoolConfig;
+use crate::keys::SigningKey;
+use crate::problem::{LocalJson, LocalProblem};
 
 /// Longest lifetime a local token may be given (Cognito allows up to one day).
 const MAX_EXPIRES_IN: i64 = 86_400;
@@ -93,7 +92,7 @@ pub struct TokenResponse {
 
 impl LocalIssuer {
     /// An issuer for the pool in `cognito`, with a newly generated key.
-    pub fn new(cognito: &CognitoConfig) -> Self {
+    pub fn new(cognito: &PoolConfig) -> Self {
         LocalIssuer {
             key: SigningKey::generate(uuid::Uuid::new_v4().to_string()),
             user_pool_id: cognito.user_pool_id.clone(),
@@ -115,20 +114,20 @@ impl LocalIssuer {
     }
 
     /// Mints a token as Cognito would shape it.
-    pub fn mint(&self, request: &TokenRequest) -> Result<TokenResponse, ApiError> {
+    pub fn mint(&self, request: &TokenRequest) -> Result<TokenResponse, LocalProblem> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let expires_in = request.expires_in.unwrap_or(3600);
         if !(-MAX_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&expires_in) {
-            return Err(ApiError::InvalidRequest(format!(
+            return Err(LocalProblem::invalid_request(format!(
                 "`expiresIn` must be between -{MAX_EXPIRES_IN} and {MAX_EXPIRES_IN} seconds"
             )));
         }
         let token_use = request.token_use.as_deref().unwrap_or("access");
         if token_use != "access" && token_use != "id" {
-            return Err(ApiError::InvalidRequest(
-                "`tokenUse` must be `access` or `id`".into(),
+            return Err(LocalProblem::invalid_request(
+                "`tokenUse` must be `access` or `id`",
             ));
         }
         let sub = request
@@ -247,16 +246,16 @@ pub fn routes(issuer: Arc<LocalIssuer>) -> Router {
 async fn jwks(
     State(issuer): State<Arc<LocalIssuer>>,
     Path(pool_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, LocalProblem> {
     if pool_id != issuer.user_pool_id {
-        return Err(ApiError::RouteNotFound);
+        return Err(LocalProblem::not_found());
     }
     Ok(Json(issuer.jwks()))
 }
 
 async fn token(
     State(issuer): State<Arc<LocalIssuer>>,
-    ApiJson(request): ApiJson<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+    LocalJson(request): LocalJson<TokenRequest>,
+) -> Result<Json<TokenResponse>, LocalProblem> {
     issuer.mint(&request).map(Json)
 }

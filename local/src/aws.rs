@@ -1,9 +1,7 @@
-//! `dev --aws-local`: the AWS integrations of the API against a `moto_server` that `dev` starts
-//! itself (PyPI `moto[server]`; `make deps` installs it into `.venv`), so the replay table, the
-//! event bus and session revocation run locally. `dev` creates the table (TTL on), a bus with
-//! a rule that forwards our events to an SQS queue, and prints each event it reads back from
-//! the queue. Revocation calls `AdminUserGlobalSignOut` on `dev`'s own user pool, where the
-//! users sign in.
+//! A `moto_server` (PyPI `moto[server]`; `make deps` installs it into `.venv`) started and
+//! stopped with the process, for `dev --aws-local` and the tests: a DynamoDB table with a TTL, a
+//! bus with a rule that forwards events of one source to an SQS queue, and the queue's events
+//! logged as they arrive. What the tables and events mean is the caller's business.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -19,13 +17,21 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
-use crate::config::{DEFAULT_EVENT_SOURCE, IntegrationsConfig};
-use crate::integrations::{AwsClients, Integrations};
-use crate::replay::dynamodb::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
+/// A DynamoDB table to create: its name, string partition key and TTL attribute.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec<'a> {
+    pub name: &'a str,
+    pub key: &'a str,
+    pub ttl: &'a str,
+}
 
-pub const REPLAY_TABLE: &str = "cognito-authsignal-replay";
-pub const EVENT_BUS: &str = "cognito-authsignal-local";
-const EVENT_QUEUE: &str = "cognito-authsignal-events";
+/// An event bus to create, whose events from `source` go to a new queue.
+#[derive(Debug, Clone, Copy)]
+pub struct BusSpec<'a> {
+    pub name: &'a str,
+    pub source: &'a str,
+    pub queue: &'a str,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalAwsError {
@@ -39,11 +45,12 @@ pub enum LocalAwsError {
     Setup(String),
 }
 
-/// A running `moto_server` with the integrations' resources; stopped when dropped.
+/// A running `moto_server` with the resources asked for; stopped when dropped.
 pub struct LocalAws {
     _process: Child,
     pub endpoint: String,
-    sdk: SdkConfig,
+    /// An SDK configuration for clients of this moto (test credentials, the region).
+    pub sdk: SdkConfig,
     queue_url: String,
 }
 
@@ -61,7 +68,11 @@ fn moto_server_path() -> PathBuf {
 }
 
 impl LocalAws {
-    pub async fn start(region: &str) -> Result<LocalAws, LocalAwsError> {
+    pub async fn start(
+        region: &str,
+        table: TableSpec<'_>,
+        bus: BusSpec<'_>,
+    ) -> Result<LocalAws, LocalAwsError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map_err(|error| LocalAwsError::Setup(error.to_string()))?
@@ -96,10 +107,10 @@ impl LocalAws {
             .endpoint_url(&endpoint)
             .load()
             .await;
-        create_replay_table(&aws_sdk_dynamodb::Client::new(&sdk), REPLAY_TABLE)
+        create_table(&aws_sdk_dynamodb::Client::new(&sdk), table)
             .await
             .map_err(LocalAwsError::Setup)?;
-        let queue_url = forward_events_to_queue(&sdk, EVENT_BUS, EVENT_QUEUE)
+        let queue_url = forward_events_to_queue(&sdk, bus)
             .await
             .map_err(LocalAwsError::Setup)?;
         Ok(LocalAws {
@@ -108,24 +119,6 @@ impl LocalAws {
             sdk,
             queue_url,
         })
-    }
-
-    /// Every integration on, against moto; revocation against the user pool at
-    /// `cognito_endpoint` (dev's own).
-    pub fn integrations(&self, user_pool_id: &str, cognito_endpoint: &str) -> Integrations {
-        let mut clients = AwsClients::new(&self.sdk);
-        clients.cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
-            aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
-                .endpoint_url(cognito_endpoint)
-                .build(),
-        );
-        let config = IntegrationsConfig {
-            replay_table: Some(REPLAY_TABLE.into()),
-            event_bus: Some(EVENT_BUS.into()),
-            event_source: DEFAULT_EVENT_SOURCE.into(),
-            revoke_sessions_on_removal: true,
-        };
-        Integrations::with_clients(&config, user_pool_id, &clients)
     }
 
     /// Logs every change event that reaches the queue (target `events`), until the process ends.
@@ -183,10 +176,10 @@ async fn wait_until_listening(port: u16, endpoint: &str) -> Result<(), LocalAwsE
     Err(LocalAwsError::NotReady(endpoint.to_owned()))
 }
 
-/// The replay table as the SAM template creates it: on demand, keyed by digest, TTL on expiry.
-pub async fn create_replay_table(
+/// `table`, on demand, with its TTL on.
+pub async fn create_table(
     dynamodb: &aws_sdk_dynamodb::Client,
-    table: &str,
+    table: TableSpec<'_>,
 ) -> Result<(), String> {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
@@ -196,12 +189,12 @@ pub async fn create_replay_table(
     };
     dynamodb
         .create_table()
-        .table_name(table)
+        .table_name(table.name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute(KEY_ATTRIBUTE).map_err(describe)?)
+        .attribute_definitions(attribute(table.key).map_err(describe)?)
         .key_schema(
             KeySchemaElement::builder()
-                .attribute_name(KEY_ATTRIBUTE)
+                .attribute_name(table.key)
                 .key_type(KeyType::Hash)
                 .build()
                 .map_err(describe)?,
@@ -211,10 +204,10 @@ pub async fn create_replay_table(
         .map_err(describe)?;
     dynamodb
         .update_time_to_live()
-        .table_name(table)
+        .table_name(table.name)
         .time_to_live_specification(
             TimeToLiveSpecification::builder()
-                .attribute_name(EXPIRY_ATTRIBUTE)
+                .attribute_name(table.ttl)
                 .enabled(true)
                 .build()
                 .map_err(describe)?,
@@ -225,12 +218,13 @@ pub async fn create_replay_table(
     Ok(())
 }
 
-/// A bus with a rule that forwards our change events to a new SQS queue; returns the queue URL.
-pub async fn forward_events_to_queue(
-    sdk: &SdkConfig,
-    bus: &str,
-    queue: &str,
-) -> Result<String, String> {
+/// `bus`, with a rule that forwards its source's events to a new SQS queue; the queue's URL.
+pub async fn forward_events_to_queue(sdk: &SdkConfig, bus: BusSpec<'_>) -> Result<String, String> {
+    let BusSpec {
+        name: bus,
+        source,
+        queue,
+    } = bus;
     let eventbridge = aws_sdk_eventbridge::Client::new(sdk);
     let sqs = aws_sdk_sqs::Client::new(sdk);
     eventbridge
@@ -261,7 +255,7 @@ pub async fn forward_events_to_queue(
         .put_rule()
         .name("to-queue")
         .event_bus_name(bus)
-        .event_pattern(json!({ "source": [DEFAULT_EVENT_SOURCE] }).to_string())
+        .event_pattern(json!({ "source": [source] }).to_string())
         .send()
         .await
         .map_err(describe)?;

@@ -63,6 +63,7 @@
 
 pub mod store;
 mod ui;
+pub mod wire;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -80,9 +81,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::authsignal::{
-    EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest,
-};
+use self::wire::{EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest};
 pub use store::{CEREMONY_TTL, RelyingParty};
 use store::{EmulatorError, Store};
 

@@ -37,10 +37,37 @@ use self::pool::Pool;
 use self::protocol::CognitoError;
 use self::sessions::Sessions;
 use self::triggers::LocalTriggers;
-use crate::config::{CognitoConfig, SignInConfig};
-use crate::triggers::SignInChallenge;
 
 pub use self::protocol::CONTENT_TYPE;
+pub use self::triggers::{InvocationError, Trigger, TriggerInvoker};
+
+/// Cognito's challenge names, as the pool and its Define trigger speak them.
+pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
+pub const SRP_A: &str = "SRP_A";
+pub const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+
+/// Which pool this is, and the app clients that may use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The part of the pool id before `_`.
+    pub region: String,
+    pub user_pool_id: String,
+    pub client_ids: Vec<String>,
+}
+
+impl PoolConfig {
+    /// A pool id is `<region>_<name>`, e.g. `eu-west-1_LocalDev`.
+    pub fn new(user_pool_id: &str, client_ids: Vec<String>) -> Self {
+        PoolConfig {
+            region: user_pool_id
+                .split_once('_')
+                .map_or("us-east-1", |(region, _)| region)
+                .to_owned(),
+            user_pool_id: user_pool_id.to_owned(),
+            client_ids,
+        }
+    }
+}
 
 /// The local user pool behind `/local/cognito/`.
 pub struct LocalCognito {
@@ -62,12 +89,11 @@ struct PoolState {
 }
 
 impl LocalCognito {
-    /// A pool with no users, wired to the sign-in triggers with `policy` and `challenge`.
+    /// A pool with no users, whose triggers `invoker` runs.
     pub fn new(
-        cognito: &CognitoConfig,
+        cognito: &PoolConfig,
         issuer: Arc<LocalIssuer>,
-        policy: SignInConfig,
-        challenge: SignInChallenge,
+        invoker: Arc<dyn TriggerInvoker>,
     ) -> Self {
         let pool_name = cognito
             .user_pool_id
@@ -80,7 +106,7 @@ impl LocalCognito {
             pool_name,
             client_ids: cognito.client_ids.clone(),
             issuer,
-            triggers: LocalTriggers { policy, challenge },
+            triggers: LocalTriggers { invoker },
             prevent_user_existence_errors: true,
             state: Mutex::new(PoolState::default()),
         }
@@ -96,11 +122,6 @@ impl LocalCognito {
     pub fn with_group(self, group: &str) -> Self {
         self.state().pool.create_group(group);
         self
-    }
-
-    /// The sign-in policy the pool's triggers run with.
-    pub fn sign_in_policy(&self) -> &SignInConfig {
-        &self.triggers.policy
     }
 
     pub fn prevents_user_existence_errors(&self) -> bool {
@@ -143,19 +164,6 @@ impl LocalCognito {
             other => Err(CognitoError::unknown_operation(other)),
         }
     }
-}
-
-/// An AWS SDK client for the local pool served at `base_url`, as the triggers reach Cognito (the
-/// pool does not check signatures; the credentials only let the SDK sign).
-pub fn sdk_client(region: &str, base_url: &str) -> aws_sdk_cognitoidentityprovider::Client {
-    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new("local", "local", None, None, "local-pool"))
-        .endpoint_url(LocalCognito::endpoint_url(base_url))
-        .build();
-    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
 }
 
 /// The user-pool API's routes, to be merged into the dev server's router.

@@ -15,7 +15,7 @@ use webauthn_rs::prelude::{
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
 use super::{EmulatorError, Store, Succeeded, new_authenticator, timestamp};
-use crate::authsignal::{VerificationMethod, WebauthnCredential};
+use crate::authsignal::wire::{VerificationMethod, WebauthnCredential};
 
 /// How long a ceremony's challenge can be answered (WebAuthn's recommended timeout).
 pub const CEREMONY_TTL: Duration = Duration::from_secs(300);

@@ -1,18 +1,15 @@
 //! How the local user pool calls its triggers: the event is written as JSON in the shape Cognito
-//! sends, read back through the same `aws_lambda_events` types the Lambda functions use, run by
-//! the same trigger code, and the answer read from its JSON, with Cognito's 5 s limit.
+//! sends to a Lambda function, handed to a [`TriggerInvoker`] (what stands in for Lambda), and
+//! the answer read back from its JSON, with Cognito's 5 s limit. The pool knows nothing of what
+//! the triggers do.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::protocol::CognitoError;
-use crate::config::SignInConfig;
-use crate::triggers::define::define_auth_challenge;
-use crate::triggers::pre_sign_up::pre_sign_up;
-use crate::triggers::{SignInChallenge, TriggerError};
 
 /// Cognito gives a trigger 5 seconds.
 pub const TRIGGER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -36,7 +33,7 @@ impl Trigger {
         }
     }
 
-    fn source(self) -> &'static str {
+    pub fn source(self) -> &'static str {
         match self {
             Trigger::PreSignUp => "PreSignUp_SignUp",
             Trigger::DefineAuthChallenge => "DefineAuthChallenge_Authentication",
@@ -54,10 +51,25 @@ pub struct EventHeader<'a> {
     pub user_name: &'a str,
 }
 
-/// The four triggers the local pool is wired to.
+/// Why an invocation gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvocationError {
+    /// The function returned an error: Cognito shows its message to the client.
+    Failed(String),
+    /// The event or the answer did not fit the trigger's shape.
+    Shape(String),
+}
+
+/// What runs the pool's triggers, as Lambda runs a function: the whole event in, the event
+/// with its `response` filled in out.
+#[async_trait]
+pub trait TriggerInvoker: Send + Sync {
+    async fn invoke(&self, trigger: Trigger, event: Value) -> Result<Value, InvocationError>;
+}
+
+/// The pool's triggers, behind the invoker.
 pub struct LocalTriggers {
-    pub policy: SignInConfig,
-    pub challenge: SignInChallenge,
+    pub invoker: Arc<dyn TriggerInvoker>,
 }
 
 impl LocalTriggers {
@@ -83,26 +95,7 @@ impl LocalTriggers {
             "request": request,
             "response": response,
         });
-        let run = async {
-            match trigger {
-                Trigger::PreSignUp => round_trip(event, |e| async { Ok(pre_sign_up(e)) }).await,
-                Trigger::DefineAuthChallenge => {
-                    round_trip(event, |e| async {
-                        Ok(define_auth_challenge(&self.policy, e))
-                    })
-                    .await
-                }
-                Trigger::CreateAuthChallenge => {
-                    round_trip(event, |e| self.challenge.create_auth_challenge(e)).await
-                }
-                Trigger::VerifyAuthChallengeResponse => {
-                    round_trip(event, |e| async {
-                        Ok(self.challenge.verify_auth_challenge_response(e).await)
-                    })
-                    .await
-                }
-            }
-        };
+        let run = self.invoker.invoke(trigger, event);
         let answered = tokio::time::timeout(TRIGGER_TIMEOUT, run)
             .await
             .map_err(|_| {
@@ -113,10 +106,10 @@ impl LocalTriggers {
             })?;
         match answered {
             Ok(mut event) => Ok(event["response"].take()),
-            Err(InvokeError::Trigger(message)) => {
+            Err(InvocationError::Failed(message)) => {
                 Err(CognitoError::trigger_failed(trigger.name(), &message))
             }
-            Err(InvokeError::Shape(message)) => {
+            Err(InvocationError::Shape(message)) => {
                 tracing::error!(trigger = trigger.name(), %message, "trigger event shape");
                 Err(CognitoError::invalid_trigger_response(format!(
                     "Invalid lambda function output : {}",
@@ -125,25 +118,4 @@ impl LocalTriggers {
             }
         }
     }
-}
-
-enum InvokeError {
-    /// The function returned an error: Cognito shows its message.
-    Trigger(String),
-    /// The event or the answer did not fit the type.
-    Shape(String),
-}
-
-async fn round_trip<E, F, Fut>(event: Value, handler: F) -> Result<Value, InvokeError>
-where
-    E: Serialize + DeserializeOwned,
-    F: FnOnce(E) -> Fut,
-    Fut: Future<Output = Result<E, TriggerError>>,
-{
-    let typed: E =
-        serde_json::from_value(event).map_err(|error| InvokeError::Shape(error.to_string()))?;
-    let answered = handler(typed)
-        .await
-        .map_err(|error| InvokeError::Trigger(error.to_string()))?;
-    serde_json::to_value(answered).map_err(|error| InvokeError::Shape(error.to_string()))
 }

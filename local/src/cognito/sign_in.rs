@@ -14,8 +14,8 @@ use super::protocol::CognitoError;
 use super::sessions::{AuthSession, Pending};
 use super::srp::{PasswordClaim, PasswordVerifier};
 use super::triggers::{EventHeader, Trigger};
+use super::{CUSTOM_CHALLENGE, PASSWORD_VERIFIER, SRP_A};
 use super::{LocalCognito, required, string_map};
-use crate::triggers::{CUSTOM_CHALLENGE, PASSWORD_VERIFIER, SRP_A};
 
 /// A sign-in between two rounds: whom it is for and what Define has seen.
 struct Progress {

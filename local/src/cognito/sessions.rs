@@ -30,8 +30,8 @@ pub enum Pending {
 impl Pending {
     pub fn challenge_name(&self) -> &'static str {
         match self {
-            Pending::Custom { .. } => crate::triggers::CUSTOM_CHALLENGE,
-            Pending::PasswordVerifier(_) => crate::triggers::PASSWORD_VERIFIER,
+            Pending::Custom { .. } => super::CUSTOM_CHALLENGE,
+            Pending::PasswordVerifier(_) => super::PASSWORD_VERIFIER,
         }
     }
 }

@@ -7,16 +7,29 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::authsignal::{self as emulator, Emulator, RelyingParty};
-use super::aws::{self, LocalAws};
-use super::cognito::{self as local_cognito, LocalCognito};
-use super::web_app::{self, AppConfig};
-use super::{LocalIssuer, TokenRequest};
-use crate::app::{self, App};
-use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
-use crate::secrets;
-use crate::server::{listen, shutdown_signal};
-use crate::verified_contacts::cognito::CognitoContactVerifier;
+use cognito_authsignal::app::{self, App};
+use cognito_authsignal::config::{
+    self, Config, ConfigError, DEFAULT_EVENT_SOURCE, IntegrationsConfig, ServerConfig,
+    SignInConfig, TriggerConfig,
+};
+use cognito_authsignal::integrations::{AwsClients, Integrations};
+use cognito_authsignal::replay::dynamodb::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
+use cognito_authsignal::secrets;
+use cognito_authsignal::server::{listen, shutdown_signal};
+use cognito_authsignal::verified_contacts::cognito::CognitoContactVerifier;
+use cognito_authsignal_local::authsignal::{self as emulator, Emulator, RelyingParty};
+use cognito_authsignal_local::aws::{self, BusSpec, LocalAws, TableSpec};
+use cognito_authsignal_local::cognito::{self as local_cognito, LocalCognito, PoolConfig};
+use cognito_authsignal_local::web_app::{self, AppConfig};
+use cognito_authsignal_local::{LocalIssuer, TokenRequest};
+
+use crate::triggers::ProductTriggers;
+
+/// `dev --aws-local`'s resources on moto: the replay table as the SAM template makes it, and a
+/// bus whose change events land in a queue that `dev` prints.
+pub const REPLAY_TABLE: &str = "cognito-authsignal-replay";
+pub const EVENT_BUS: &str = "cognito-authsignal-local";
+const EVENT_QUEUE: &str = "cognito-authsignal-events";
 
 /// Why `dev` could not start.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +55,7 @@ pub const DEV_TENANT_ID: &str = "local-tenant";
 /// `cognito-authsignal dev`: issuer + user pool + Authsignal emulator + API on one loopback
 /// port, then a ready-to-use token and a curl line per route. The emulator's generated secret is
 /// printed (a local, throw-away value); one taken from the environment is masked. With `aws_local`, the AWS integrations run on a
-/// `moto_server` started here (see `local::aws`).
+/// `moto_server` started here (see `cognito_authsignal_local::aws`).
 pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
     let listener = listen(SocketAddr::from(([127, 0, 0, 1], port)))?;
     let base_url = format!("http://{}", listener.local_addr()?);
@@ -72,33 +85,39 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
             .with_app_origins(app_origins(&config, &app_origin)),
     );
     let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
-    let issuer = Arc::new(LocalIssuer::new(&config.cognito));
+    let pool = PoolConfig::new(
+        &config.cognito.user_pool_id,
+        config.cognito.client_ids.clone(),
+    );
+    let issuer = Arc::new(LocalIssuer::new(&pool));
     // The service reaches the issuer's JWKS and the emulator over HTTP with its ordinary
     // clients: the production path. AWS is reached only with --aws-local, and then only moto.
     let local_aws = if aws_local {
-        Some(LocalAws::start(&config.cognito.region).await?)
+        Some(start_moto(&config.cognito.region).await?)
     } else {
         None
     };
-    let integrations = local_aws.as_ref().map(|aws| {
-        aws.integrations(
-            &config.cognito.user_pool_id,
-            &LocalCognito::endpoint_url(&base_url),
-        )
-    });
+    let pool_endpoint = LocalCognito::endpoint_url(&base_url);
+    let integrations = local_aws
+        .as_ref()
+        .map(|aws| integrations_on(aws, &config.cognito.user_pool_id, &pool_endpoint));
     // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP and
     // itself (to mark a proved contact verified) through the AWS SDK, as Verify does on Lambda.
     let challenge = app::sign_in_challenge(&triggers)
-        .with_contacts(Arc::new(CognitoContactVerifier::new(
-            local_cognito::sdk_client(&config.cognito.region, &base_url),
-        )))
+        .with_contacts(Arc::new(CognitoContactVerifier::new(pool_client(
+            &config.cognito.region,
+            &pool_endpoint,
+        ))))
         .with_changes(integrations.as_ref().and_then(|i| i.changes.clone()));
+    let sign_in = triggers.sign_in.clone();
     let cognito = Arc::new(
         LocalCognito::new(
-            &config.cognito,
+            &pool,
             issuer.clone(),
-            triggers.sign_in.clone(),
-            challenge,
+            Arc::new(ProductTriggers {
+                policy: sign_in.clone(),
+                challenge,
+            }),
         )
         .with_prevent_user_existence_errors(prevent_user_existence_errors)
         .with_group(&config.api.admin_group),
@@ -113,8 +132,8 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
             .unwrap_or_default(),
         authsignal_tenant_id: DEV_TENANT_ID.to_owned(),
         admin_group: config.api.admin_group.clone(),
-        challenge_ui: cognito.sign_in_policy().challenge_ui.as_str().to_owned(),
-        sign_in_mode: cognito.sign_in_policy().mode.as_str().to_owned(),
+        challenge_ui: sign_in.challenge_ui.as_str().to_owned(),
+        sign_in_mode: sign_in.mode.as_str().to_owned(),
     };
     let web_app_dir = std::path::PathBuf::from(
         lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
@@ -149,6 +168,7 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
         base_url: &base_url,
         config: &config,
         user_pool: &cognito,
+        sign_in: &sign_in,
         emulator: &emulator,
         secret: &shown_secret,
         local_aws: local_aws.as_ref(),
@@ -168,6 +188,7 @@ struct Banner<'a> {
     base_url: &'a str,
     config: &'a Config,
     user_pool: &'a LocalCognito,
+    sign_in: &'a SignInConfig,
     emulator: &'a Emulator,
     /// The emulator's secret as it may be shown, and where it came from.
     secret: &'a str,
@@ -183,6 +204,7 @@ impl Banner<'_> {
             base_url,
             config,
             user_pool,
+            sign_in,
             emulator,
             secret,
             local_aws,
@@ -190,7 +212,6 @@ impl Banner<'_> {
             app_url,
         } = *self;
         let cognito = &config.cognito;
-        let sign_in = user_pool.sign_in_policy();
         let allowlist: Vec<&str> = config
             .api
             .settings_redirect_allowlist
@@ -230,9 +251,7 @@ impl Banner<'_> {
         match local_aws {
             Some(aws) => println!(
                 "  AWS (moto)         {}: replay table {}, event bus {} (events printed below), sessions revoked on removal",
-                aws.endpoint,
-                aws::REPLAY_TABLE,
-                aws::EVENT_BUS
+                aws.endpoint, REPLAY_TABLE, EVENT_BUS
             ),
             None => println!(
                 "  AWS integrations   off (`dev --aws-local` runs them on a local moto_server)"
@@ -351,4 +370,54 @@ fn app_origins(config: &Config, app_origin: &str) -> Vec<String> {
         origins.push(app_origin.to_owned());
     }
     origins
+}
+
+/// moto with the replay table (keyed as the product's DynamoDB adapter keys it) and the event
+/// bus forwarded to a queue.
+async fn start_moto(region: &str) -> Result<LocalAws, aws::LocalAwsError> {
+    LocalAws::start(
+        region,
+        TableSpec {
+            name: REPLAY_TABLE,
+            key: KEY_ATTRIBUTE,
+            ttl: EXPIRY_ATTRIBUTE,
+        },
+        BusSpec {
+            name: EVENT_BUS,
+            source: DEFAULT_EVENT_SOURCE,
+            queue: EVENT_QUEUE,
+        },
+    )
+    .await
+}
+
+/// Every integration on, against moto; revocation against the user pool at `pool_endpoint`
+/// (dev's own).
+fn integrations_on(aws: &LocalAws, user_pool_id: &str, pool_endpoint: &str) -> Integrations {
+    let mut clients = AwsClients::new(&aws.sdk);
+    clients.cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(&aws.sdk)
+            .endpoint_url(pool_endpoint)
+            .build(),
+    );
+    let config = IntegrationsConfig {
+        replay_table: Some(REPLAY_TABLE.into()),
+        event_bus: Some(EVENT_BUS.into()),
+        event_source: DEFAULT_EVENT_SOURCE.into(),
+        revoke_sessions_on_removal: true,
+    };
+    Integrations::with_clients(&config, user_pool_id, &clients)
+}
+
+/// An AWS SDK client for the local pool at `endpoint`, as the triggers reach Cognito (the pool
+/// does not check signatures; the credentials only let the SDK sign).
+pub fn pool_client(region: &str, endpoint: &str) -> aws_sdk_cognitoidentityprovider::Client {
+    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local-pool"))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
 }

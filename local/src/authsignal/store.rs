@@ -9,13 +9,12 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::authsignal::{
+use super::wire::{
     EnrollVerifiedAuthenticatorRequest, GetUserResponse, TrackAttributes, TrackResponse,
     UserActionState, UserAuthenticator, ValidateChallengeRequest, ValidateChallengeResponse,
     VerificationMethod,
 };
-use crate::config::is_action_code;
-use crate::contact::{is_e164, is_email, mask_email};
+use crate::contact::{is_action_code, is_e164, is_email, mask_email};
 
 /// Client tokens and validation tokens live this long (Authsignal: 10 minutes).
 pub const TOKEN_TTL: Duration = Duration::from_secs(600);
