@@ -96,7 +96,7 @@ impl App {
     /// The same with `extra` routes merged in before what every response shares (`dev` adds the
     /// local stack's).
     pub fn router_with(&self, surface: Surface, extra: Router) -> Router {
-        api::finish(
+        api::with_shared_layers(
             api::routes(self.state.clone(), surface).merge(extra),
             &self.state.settings,
         )

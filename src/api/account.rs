@@ -5,16 +5,17 @@ use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit;
+use super::audit::{self, Change};
 use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId};
 use super::json::ApiJson;
 use super::problem::{ApiError, Problem};
-use super::step_up::{StepUpOperation, is_recent, require_recent_sign_in};
+use super::request_id::RequestId;
+use super::step_up::{Proof, StepUpOperation, StepUpToken, is_recent, require_recent_sign_in};
 use super::views::AuthenticatorList;
 use super::{AppState, me};
 use crate::auth::AuthenticatedUser;
@@ -136,7 +137,8 @@ pub async fn list_authenticators(
 pub async fn create_enrollment_token(
     State(state): State<AppState>,
     user: AuthenticatedUser,
-    headers: HeaderMap,
+    step_up: StepUpToken,
+    request_id: RequestId,
     ApiJson(request): ApiJson<EnrollmentTokenRequest>,
 ) -> Result<Json<EnrollmentToken>, ApiError> {
     if request
@@ -158,7 +160,7 @@ pub async fn create_enrollment_token(
         ));
     }
     let proof =
-        require_recent_sign_in(&state, &user, &headers, StepUpOperation::AddAuthenticator).await?;
+        require_recent_sign_in(&state, &user, &step_up, StepUpOperation::AddAuthenticator).await?;
     let attributes = TrackAttributes {
         scope: Some("add:authenticators".into()),
         email: request.email,
@@ -174,16 +176,14 @@ pub async fn create_enrollment_token(
         )
         .await?;
     let token = tracked.token.ok_or_else(missing("token"))?;
-    audit::record(
-        &state,
-        ChangeKind::EnrollmentTokenIssued,
-        &user,
-        &user.user_id,
-        None,
-        &headers,
-        Some(proof),
-    )
-    .await;
+    let change = Change {
+        kind: ChangeKind::EnrollmentTokenIssued,
+        actor: &user,
+        subject: &user.user_id,
+        authenticator: None,
+        proof: Some(proof),
+    };
+    audit::record(&state, change, &request_id).await;
     Ok(Json(EnrollmentToken {
         token,
         expires_at: humantime::format_rfc3339_seconds(SystemTime::now() + CLIENT_TOKEN_LIFETIME)
@@ -213,7 +213,7 @@ pub async fn create_enrollment_token(
 pub async fn create_settings_url(
     State(state): State<AppState>,
     user: AuthenticatedUser,
-    headers: HeaderMap,
+    request_id: RequestId,
     ApiJson(request): ApiJson<SettingsUrlRequest>,
 ) -> Result<Json<SettingsUrl>, ApiError> {
     let redirect_url = state.redirect_allowlist.check(&request.redirect_url)?;
@@ -229,17 +229,14 @@ pub async fn create_settings_url(
         .track(&user.user_id, &state.settings.actions.settings, &attributes)
         .await?;
     let url = tracked.url.ok_or_else(missing("url"))?;
-    let proof = recent.then_some(super::step_up::Proof::RecentSignIn);
-    audit::record(
-        &state,
-        ChangeKind::SettingsUrlIssued,
-        &user,
-        &user.user_id,
-        None,
-        &headers,
-        proof,
-    )
-    .await;
+    let change = Change {
+        kind: ChangeKind::SettingsUrlIssued,
+        actor: &user,
+        subject: &user.user_id,
+        authenticator: None,
+        proof: recent.then_some(Proof::RecentSignIn),
+    };
+    audit::record(&state, change, &request_id).await;
     Ok(Json(SettingsUrl { url }))
 }
 
@@ -270,41 +267,25 @@ pub async fn create_settings_url(
 pub async fn delete_authenticator(
     State(state): State<AppState>,
     user: AuthenticatedUser,
-    headers: HeaderMap,
-    ApiPath(authenticator_id): ApiPath<String>,
+    ApiPath(authenticator_id): ApiPath<AuthenticatorId>,
+    step_up: StepUpToken,
+    request_id: RequestId,
 ) -> Result<StatusCode, ApiError> {
-    let authenticator_id = AuthenticatorId::parse(&authenticator_id)?;
     // A stale session learns nothing about the user's authenticators before it re-authenticates.
     let proof = require_recent_sign_in(
         &state,
         &user,
-        &headers,
+        &step_up,
         StepUpOperation::RemoveAuthenticator,
     )
     .await?;
-    let records = state.authsignal.get_authenticators(&user.user_id).await?;
-    let Some(target) = records
-        .iter()
-        .find(|a| a.user_authenticator_id == authenticator_id.as_str())
-    else {
-        return Err(ApiError::NotFound("authenticator"));
+    let removal = Removal {
+        kind: ChangeKind::AuthenticatorRemoved,
+        actor: &user,
+        subject: &user.user_id,
+        proof: Some(proof),
     };
-    if records.len() == 1 {
-        return Err(ApiError::LastAuthenticator);
-    }
-    let method = target.verification_method.to_string();
-    remove(&state, &user.user_id, &authenticator_id).await?;
-    let removed = Some((authenticator_id.as_str(), method.as_str()));
-    audit::record(
-        &state,
-        ChangeKind::AuthenticatorRemoved,
-        &user,
-        &user.user_id,
-        removed,
-        &headers,
-        Some(proof),
-    )
-    .await;
+    remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -347,27 +328,60 @@ pub async fn step_up(
     }))
 }
 
-/// Deletes at Authsignal; an id that vanished since the lookup is a 404.
-pub(super) async fn remove(
+/// Who removes whose authenticator, and how they proved a recent sign-in.
+pub(super) struct Removal<'a> {
+    pub kind: ChangeKind,
+    pub actor: &'a AuthenticatedUser,
+    pub subject: &'a str,
+    pub proof: Option<Proof>,
+}
+
+/// The removal both routes make: the subject's authenticator `id` (404 if it is not theirs),
+/// never the last one (409, for users and admins alike: an account with none could be given
+/// one by whoever starts a sign-in with its username), then the sessions revoked when
+/// configured, then one audit event.
+pub(super) async fn remove_authenticator(
     state: &AppState,
-    user_id: &str,
-    authenticator_id: &AuthenticatorId,
+    removal: Removal<'_>,
+    id: &AuthenticatorId,
+    request_id: &RequestId,
 ) -> Result<(), ApiError> {
+    let records = state.authsignal.get_authenticators(removal.subject).await?;
+    let Some(target) = records
+        .iter()
+        .find(|a| a.user_authenticator_id == id.as_str())
+    else {
+        return Err(ApiError::NotFound("authenticator"));
+    };
+    if records.len() == 1 {
+        return Err(ApiError::LastAuthenticator);
+    }
+    let method = target.verification_method.to_string();
     match state
         .authsignal
-        .delete_authenticator(user_id, authenticator_id.as_str())
+        .delete_authenticator(removal.subject, id.as_str())
         .await
     {
+        // Vanished since the lookup.
         Err(AuthsignalError::NotFound(_)) => return Err(ApiError::NotFound("authenticator")),
         outcome => outcome?,
     }
     if let Some(revoker) = &state.integrations.revoker {
         // The authenticator is gone already: a failure here is logged, not returned.
+        let user_id = removal.subject;
         match revoker.revoke_all(user_id).await {
             Ok(()) => tracing::info!(user_id, "sessions revoked after removal"),
             Err(error) => tracing::error!(%error, user_id, "SESSIONS NOT REVOKED after removal"),
         }
     }
+    let change = Change {
+        kind: removal.kind,
+        actor: removal.actor,
+        subject: removal.subject,
+        authenticator: Some((id.as_str(), &method)),
+        proof: removal.proof,
+    };
+    audit::record(state, change, request_id).await;
     Ok(())
 }
 

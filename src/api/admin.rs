@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 
 use super::AppState;
-use super::account::remove;
-use super::audit;
+use super::account::{Removal, remove_authenticator};
 use super::docs::{AuthProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId, UserId};
 use super::problem::{ApiError, Problem};
+use super::request_id::RequestId;
 use super::views::AuthenticatorList;
 use crate::auth::AuthenticatedUser;
 use crate::events::ChangeKind;
@@ -54,10 +54,11 @@ fn require_admin(state: &AppState, user: &AuthenticatedUser) -> Result<(), ApiEr
 pub async fn list_user_authenticators(
     State(state): State<AppState>,
     admin: AuthenticatedUser,
-    ApiPath(user_id): ApiPath<String>,
+    path: Result<ApiPath<UserId>, ApiError>,
 ) -> Result<Json<AuthenticatorList>, ApiError> {
+    // Who may ask is checked before what they asked for.
     require_admin(&state, &admin)?;
-    let user_id = UserId::parse(&user_id)?;
+    let ApiPath(user_id) = path?;
     let records = state
         .authsignal
         .get_authenticators(user_id.as_str())
@@ -94,37 +95,17 @@ pub async fn list_user_authenticators(
 pub async fn delete_user_authenticator(
     State(state): State<AppState>,
     admin: AuthenticatedUser,
-    headers: HeaderMap,
-    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
+    path: Result<ApiPath<(UserId, AuthenticatorId)>, ApiError>,
+    request_id: RequestId,
 ) -> Result<StatusCode, ApiError> {
     require_admin(&state, &admin)?;
-    let user_id = UserId::parse(&user_id)?;
-    let authenticator_id = AuthenticatorId::parse(&authenticator_id)?;
-    let records = state
-        .authsignal
-        .get_authenticators(user_id.as_str())
-        .await?;
-    let Some(target) = records
-        .iter()
-        .find(|a| a.user_authenticator_id == authenticator_id.as_str())
-    else {
-        return Err(ApiError::NotFound("authenticator"));
+    let ApiPath((user_id, authenticator_id)) = path?;
+    let removal = Removal {
+        kind: ChangeKind::AuthenticatorRemovedByAdmin,
+        actor: &admin,
+        subject: user_id.as_str(),
+        proof: None,
     };
-    if records.len() == 1 {
-        return Err(ApiError::LastAuthenticator);
-    }
-    let method = target.verification_method.to_string();
-    remove(&state, user_id.as_str(), &authenticator_id).await?;
-    let removed = Some((authenticator_id.as_str(), method.as_str()));
-    audit::record(
-        &state,
-        ChangeKind::AuthenticatorRemovedByAdmin,
-        &admin,
-        user_id.as_str(),
-        removed,
-        &headers,
-        None,
-    )
-    .await;
+    remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

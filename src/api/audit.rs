@@ -3,31 +3,34 @@
 //! the same fields as a change event when a publisher is configured. Never tokens, codes, or
 //! full email addresses or phone numbers.
 
-use axum::http::HeaderMap;
-
 use super::AppState;
+use super::request_id::RequestId;
 use super::step_up::Proof;
 use crate::auth::AuthenticatedUser;
 use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind};
 
-/// The request id set by the request-id layers (in the safe form, or generated).
-pub fn request_id(headers: &HeaderMap) -> &str {
-    headers
-        .get(super::request_id::HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+/// One change the API made, as it is recorded.
+pub struct Change<'a> {
+    pub kind: ChangeKind,
+    /// Who made it (the caller).
+    pub actor: &'a AuthenticatedUser,
+    /// Whose authenticators it concerned (the caller's own on `/v1/me`).
+    pub subject: &'a str,
+    /// The authenticator removed, if any: its id and verification method.
+    pub authenticator: Option<(&'a str, &'a str)>,
+    /// How a recent sign-in was proved, where one was needed.
+    pub proof: Option<Proof>,
 }
 
 /// Logs the change and publishes it. Never fails: the change has already happened.
-pub async fn record(
-    state: &AppState,
-    kind: ChangeKind,
-    actor: &AuthenticatedUser,
-    subject: &str,
-    authenticator: Option<(&str, &str)>,
-    headers: &HeaderMap,
-    proof: Option<Proof>,
-) {
+pub async fn record(state: &AppState, change: Change<'_>, request_id: &RequestId) {
+    let Change {
+        kind,
+        actor,
+        subject,
+        authenticator,
+        proof,
+    } = change;
     let event = ChangeEvent {
         kind,
         detail: ChangeDetail {
@@ -35,7 +38,7 @@ pub async fn record(
             subject: subject.to_owned(),
             authenticator_id: authenticator.map(|(id, _)| id.to_owned()),
             verification_method: authenticator.map(|(_, method)| method.to_owned()),
-            request_id: request_id(headers).to_owned(),
+            request_id: request_id.0.clone(),
             origin_jti: actor.origin_jti.clone(),
             client_id: actor.client_id.clone(),
             proof: proof.map(|proof| proof.as_str().to_owned()),

@@ -1,8 +1,11 @@
-//! Identifiers taken from paths, parsed once at the boundary.
+//! Identifiers taken from paths, parsed once at the boundary: each id type deserializes itself
+//! (`ApiPath<AuthenticatorId>`), so a handler never sees an unparsed one.
 
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
@@ -20,17 +23,34 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(ApiError::InvalidRequest(
-                "A path parameter is not valid.".into(),
-            )),
+            Err(PathRejection::FailedToDeserializePathParams(error)) => {
+                // An id type's own message says what a valid one looks like.
+                let detail = match error.into_kind() {
+                    ErrorKind::Message(message) => message,
+                    _ => "A path parameter is not valid.".into(),
+                };
+                Err(ApiError::InvalidRequest(detail))
+            }
             Err(_) => Err(ApiError::Internal),
         }
     }
 }
 
 /// An Authsignal user authenticator id: 1–128 of `[A-Za-z0-9_-]` (Authsignal uses UUIDs).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct AuthenticatorId(String);
+
+impl TryFrom<String> for AuthenticatorId {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(|error| match error {
+            ApiError::InvalidRequest(detail) => detail,
+            other => other.to_string(),
+        })
+    }
+}
 
 impl AuthenticatorId {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
@@ -54,8 +74,20 @@ impl AuthenticatorId {
 
 /// A user id in an admin path: the user's Cognito `sub` (or another Authsignal user id),
 /// 1–128 of `[A-Za-z0-9._@+-]`, never `.` or `..`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct UserId(String);
+
+impl TryFrom<String> for UserId {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(|error| match error {
+            ApiError::InvalidRequest(detail) => detail,
+            other => other.to_string(),
+        })
+    }
+}
 
 impl UserId {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {

@@ -130,7 +130,7 @@ pub(crate) fn routes(state: AppState, surface: Surface) -> Router {
 /// Adds what every response shares: problem+json 404/405, a body limit, CORS (when origins
 /// are configured), a request id (the caller's only in a safe form, else a fresh UUID), and
 /// `Cache-Control: no-store`.
-pub(crate) fn finish(router: Router, settings: &ApiConfig) -> Router {
+pub(crate) fn with_shared_layers(router: Router, settings: &ApiConfig) -> Router {
     let router = router
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -3,7 +3,10 @@
 //! id is kept only in a bounded safe form; any other is dropped, and tower-http's
 //! `SetRequestIdLayer` then generates a fresh UUID.
 
-use axum::extract::Request;
+use std::convert::Infallible;
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
 
 /// The header that carries the id, in requests and responses.
 pub const HEADER: &str = "x-request-id";
@@ -19,6 +22,24 @@ pub fn is_safe(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._:=-".contains(&b))
+}
+
+/// The request's id, as the request-id layers left it (in the safe form, or generated): what
+/// audit events carry. Empty only for a request that never passed those layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let id = parts
+            .headers
+            .get(HEADER)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        Ok(RequestId(id.to_owned()))
+    }
 }
 
 /// Removes the request's `x-request-id` unless it is exactly one value in the safe form.

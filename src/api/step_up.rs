@@ -5,7 +5,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -72,18 +74,33 @@ pub fn is_recent(auth_time: Option<i64>, max_age: Duration) -> bool {
     auth_time.is_some_and(|at| now - at <= max_age.as_secs() as i64)
 }
 
+/// The `Authsignal-Validation-Token` header of a request, if any. Only the step-up check reads
+/// it; nothing else in a handler sees the token.
+#[derive(Debug, Clone, Default)]
+pub struct StepUpToken(Option<HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for StepUpToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(StepUpToken(
+            parts.headers.get(VALIDATION_TOKEN_HEADER).cloned(),
+        ))
+    }
+}
+
 /// Passes when the sign-in is recent or a valid, unused step-up token for `operation` is sent.
 pub async fn require_recent_sign_in(
     state: &AppState,
     user: &AuthenticatedUser,
-    headers: &HeaderMap,
+    step_up: &StepUpToken,
     operation: StepUpOperation,
 ) -> Result<Proof, ApiError> {
     let refuse = |reason| ApiError::ReauthenticationRequired {
         operation: operation.as_str(),
         reason,
     };
-    let token = match headers.get(VALIDATION_TOKEN_HEADER) {
+    let token = match &step_up.0 {
         None if is_recent(user.auth_time, state.settings.recent_auth_max_age) => {
             return Ok(Proof::RecentSignIn);
         }

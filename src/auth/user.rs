@@ -16,14 +16,6 @@ pub struct AuthenticatedUser {
 
 impl From<AccessTokenClaims> for AuthenticatedUser {
     fn from(claims: AccessTokenClaims) -> Self {
-        AuthenticatedUser {
-            user_id: claims.sub,
-            username: claims.username,
-            client_id: claims.client_id,
-            groups: claims.groups,
-            scopes: claims.scopes,
-            auth_time: claims.auth_time,
-            origin_jti: claims.origin_jti,
-        }
+        claims.user
     }
 }

@@ -25,21 +25,17 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
 use super::jwks::{CachedJwk, JwkProblem, JwksCache, JwksFetchError, KeyLookupError};
+use super::user::AuthenticatedUser;
 use crate::config::CognitoConfig;
 
 /// Longest token accepted (Cognito access tokens are 1–2 KiB, more with many groups).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// A verified Cognito access token, reduced to what the service uses.
+/// A verified Cognito access token, reduced to what the service uses: who the caller is, and
+/// the token's own id and expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessTokenClaims {
-    pub sub: String,
-    pub username: Option<String>,
-    pub client_id: String,
-    pub groups: Vec<String>,
-    pub scopes: Vec<String>,
-    pub auth_time: Option<i64>,
-    pub origin_jti: Option<String>,
+    pub user: AuthenticatedUser,
     pub jti: Option<String>,
     pub exp: i64,
 }
@@ -316,18 +312,20 @@ impl CognitoVerifier {
             return Err(TokenRejection::DotSegmentSubject { found: sub });
         }
         let verified = AccessTokenClaims {
-            sub,
-            username: claims.username,
-            client_id,
-            groups: claims.groups.unwrap_or_default(),
-            scopes: claims
-                .scope
-                .unwrap_or_default()
-                .split_ascii_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            auth_time: claims.auth_time.map(|t| t.floor() as i64),
-            origin_jti: claims.origin_jti,
+            user: AuthenticatedUser {
+                user_id: sub,
+                username: claims.username,
+                client_id,
+                groups: claims.groups.unwrap_or_default(),
+                scopes: claims
+                    .scope
+                    .unwrap_or_default()
+                    .split_ascii_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                auth_time: claims.auth_time.map(|t| t.floor() as i64),
+                origin_jti: claims.origin_jti,
+            },
             jti: claims.jti,
             exp: times.exp.floor() as i64,
         };

@@ -144,7 +144,7 @@ async fn a_rotated_key_is_picked_up_after_the_penalty_box() {
 
     tokio::time::sleep(fast_settings().refetch_cooldown + Duration::from_millis(50)).await;
     let claims = verifier.verify(&new_token).await.unwrap();
-    assert_eq!(claims.username.as_deref(), Some("alice"));
+    assert_eq!(claims.user.username.as_deref(), Some("alice"));
     assert!(
         verifier
             .verify(&old_key.sign_jwt(&valid_claims()))

@@ -136,7 +136,10 @@ async fn a_neighbour_of_a_cached_token_is_verified_on_its_own() {
         );
     }
     assert_eq!(verifier.cached_tokens(), 1, "refused tokens are not cached");
-    assert_eq!(verifier.verify(&token).await.unwrap().sub, valid_sub());
+    assert_eq!(
+        verifier.verify(&token).await.unwrap().user.user_id,
+        valid_sub()
+    );
 }
 
 #[tokio::test]
