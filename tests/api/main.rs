@@ -3,23 +3,19 @@
 
 mod check_order;
 mod clients;
-#[path = "../common/dev.rs"]
-mod dev;
+use cognito_authsignal_test_support::dev;
 mod e2e;
 mod events;
-mod helpers;
+use cognito_authsignal_test_support::stack as helpers;
 mod lambda;
-#[path = "../common/local_client.rs"]
-mod local_client;
-#[path = "../common/moto.rs"]
-mod moto;
+use cognito_authsignal_test_support::local_client;
+use cognito_authsignal_test_support::moto;
 mod openapi;
 mod passkeys;
 mod replay;
 mod revocation;
 mod rules;
-#[path = "../common/soft_passkey.rs"]
-mod soft_passkey;
+use cognito_authsignal_test_support::soft_passkey;
 mod token_kinds;
 mod upstream;
 mod web_app;

@@ -4,9 +4,5 @@
 
 mod audit;
 mod capture;
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)] // The audit test uses part of the API tests' stack.
-mod helpers;
-#[path = "../common/local_client.rs"]
-mod local_client;
+use cognito_authsignal_test_support::stack as helpers;
 mod upstream_logs;

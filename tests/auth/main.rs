@@ -2,12 +2,10 @@
 
 mod cli;
 mod connections;
-#[path = "../common/dev.rs"]
-mod dev;
+use cognito_authsignal_test_support::dev;
 mod helpers;
 mod hostile_tokens;
 mod jwks_cache;
 mod moto;
-#[path = "../common/moto.rs"]
-mod moto_server;
+use cognito_authsignal_test_support::moto as moto_server;
 mod verified_cache;

@@ -2,9 +2,7 @@
 
 mod client;
 mod emulator;
-#[path = "../common/local_client.rs"]
-mod local_client;
+use cognito_authsignal_test_support::local_client;
 mod node_sdk;
 mod passkeys;
-#[path = "../common/soft_passkey.rs"]
-mod soft_passkey;
+use cognito_authsignal_test_support::soft_passkey;

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use tokio::process::Command;
 
-#[path = "../common/dev.rs"]
-mod dev;
+use cognito_authsignal_test_support::dev;
 
 #[tokio::test]
 async fn the_official_sdks_accept_the_emulator() {

@@ -7,13 +7,10 @@ mod aws_local;
 mod challenge;
 mod clients;
 mod define_table;
-#[path = "../common/dev.rs"]
-mod dev;
+use cognito_authsignal_test_support::dev;
 mod first_authenticator;
 mod fixtures;
-#[path = "../common/local_client.rs"]
-mod local_client;
+use cognito_authsignal_test_support::local_client;
 mod local_cognito;
-#[path = "../common/soft_passkey.rs"]
-mod soft_passkey;
+use cognito_authsignal_test_support::soft_passkey;
 mod support;

@@ -4,8 +4,7 @@
 //! not configured. Cognito's JWKS and Authsignal are the local stack.
 
 mod common;
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::runtime_api;
 
 use common::{CLIENT_ID, LocalStack, list_event};
 use runtime_api::RuntimeApi;

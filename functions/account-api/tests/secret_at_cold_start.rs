@@ -3,10 +3,8 @@
 //! secret it cannot read stops the start with a log line that names the secret, never a value.
 
 mod common;
-#[path = "../../../tests/common/moto.rs"]
-mod moto;
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::moto;
+use cognito_authsignal_test_support::runtime_api;
 
 use std::time::Duration;
 

@@ -3,8 +3,7 @@
 //! emulator) and hands the client its challenge token; when Authsignal refuses the call, the
 //! invocation fails with a fixed message that carries nothing from upstream.
 
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::runtime_api;
 
 use cognito_authsignal::authsignal::AuthsignalError;
 use cognito_authsignal::triggers::TriggerError;

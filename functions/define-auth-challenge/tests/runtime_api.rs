@@ -3,8 +3,7 @@
 //! sign-in: the Authsignal challenge first, tokens after a correct answer, failure for an
 //! unknown user.
 
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::runtime_api;
 
 use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use serde_json::json;

@@ -2,8 +2,7 @@
 //! events shaped as Cognito sends them, auto-confirms every user and marks as verified only
 //! the contact attributes the user has.
 
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::runtime_api;
 
 use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use serde_json::json;

@@ -4,12 +4,9 @@
 //! against the local Authsignal emulator over HTTP, as a client SDK would. It is the user's
 //! first sign-in, so the function marks the proved email verified in the user pool (moto's).
 
-#[path = "../../../tests/common/local_client.rs"]
-mod local_client;
-#[path = "../../../tests/common/moto.rs"]
-mod moto;
-#[path = "../../../tests/common/runtime_api.rs"]
-mod runtime_api;
+use cognito_authsignal_test_support::local_client;
+use cognito_authsignal_test_support::moto;
+use cognito_authsignal_test_support::runtime_api;
 
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use moto::Moto;

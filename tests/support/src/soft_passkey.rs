@@ -1,7 +1,6 @@
 //! A software WebAuthn authenticator (ES256, attestation `none`) for tests that cannot run a
 //! browser: it answers the emulator's creation and request options with the JSON a browser's
 //! `navigator.credentials` produces, and can be told to get one thing wrong.
-#![allow(dead_code)] // Each test binary uses a different part of it.
 
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::rand::SystemRandom;

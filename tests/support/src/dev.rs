@@ -1,5 +1,4 @@
 //! Runs the real `cognito-authsignal dev` binary for black-box tests.
-#![allow(dead_code)] // Each test binary uses a different part of it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

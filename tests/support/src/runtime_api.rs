@@ -2,9 +2,6 @@
 //! black-box tests of the built function binaries: it hands out queued events, one per
 //! `GET /invocation/next`, and records what the function answered for each of them.
 //!
-//! Included by the `functions/*` crates' tests with
-//! `#[path = "../../../tests/common/runtime_api.rs"] mod runtime_api;`.
-#![allow(dead_code)] // Each test binary uses a different part of it.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -22,10 +19,11 @@ use tokio::process::{Child, Command};
 
 /// An event from `tests/triggers/fixtures/lambda/`, shaped as the AWS service sends it.
 pub fn lambda_fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/triggers/fixtures/lambda/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = crate::repo_root()
+        .join("tests/triggers/fixtures/lambda")
+        .join(name)
+        .display()
+        .to_string();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
 }

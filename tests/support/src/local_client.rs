@@ -1,6 +1,5 @@
 //! HTTP helpers for a running local stack (`dev`, or the in-process test stack): API calls with
 //! a bearer token, the emulator's Client API and outbox, and the app-side flows built on them.
-#![allow(dead_code)] // Each test binary uses a different part of it.
 
 use reqwest::{Method, Response};
 use serde_json::{Value, json};

@@ -1,6 +1,5 @@
 //! A `moto_server` (PyPI `moto[server]`, installed into `.venv` by `make test`) on a free port,
 //! stopped when dropped, and an AWS SDK configuration pointed at it.
-#![allow(dead_code)] // Each test binary uses a different part of it.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -21,7 +20,7 @@ pub struct Moto {
 fn moto_server_path() -> PathBuf {
     std::env::var_os("MOTO_SERVER")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"))
+        .unwrap_or_else(|| crate::repo_root().join(".venv/bin/moto_server"))
 }
 
 /// A port nothing listens on (bound, then released).
