@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState, Surface};
 use crate::auth;
 use crate::authsignal::AuthsignalClient;
-use crate::config::{Config, ConfigError, ServerConfig, TriggerConfig};
+use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
 use crate::events::ChangePublisher;
 use crate::events::eventbridge::EventBridgePublisher;
 use crate::http_client;
@@ -37,19 +37,13 @@ impl Settings {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        match (
-            Config::from_lookup(&lookup),
-            ServerConfig::from_lookup(&lookup),
-        ) {
-            (Ok(config), Ok(server)) => Ok(Settings { config, server }),
-            (config, server) => Err(ConfigError {
-                problems: [config.err(), server.err()]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|error| error.problems)
-                    .collect(),
-            }),
-        }
+        let mut problems = Vec::new();
+        let config = config::collect(Config::from_lookup(&lookup), &mut problems);
+        let server = config::collect(ServerConfig::from_lookup(&lookup), &mut problems);
+        let settings = config
+            .zip(server)
+            .map(|(config, server)| Settings { config, server });
+        config::finish(settings, problems)
     }
 }
 

@@ -3,6 +3,7 @@
 //! token issuer), the Authsignal emulator, and on request the AWS integrations on moto.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -77,14 +78,19 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
     let app_origin = format!("http://localhost:{}", listener.local_addr()?.port());
     let emulator = Emulator::new(secret_key.clone(), &base_url);
     let lookup = dev_lookup(&base_url, &app_origin, &emulator.api_url(), &secret_key);
-    let config = Config::from_lookup(&lookup)?;
-    let triggers = TriggerConfig::from_lookup(&lookup)?;
+    let DevSettings {
+        config,
+        triggers,
+        limits,
+        relying_party,
+        prevent_user_existence_errors,
+        web_app_dir,
+    } = DevSettings::from_lookup(&lookup)?;
     let emulator = Arc::new(
         emulator
-            .with_relying_party(relying_party(&lookup)?)
+            .with_relying_party(relying_party)
             .with_app_origins(app_origins(&config, &app_origin)),
     );
-    let prevent_user_existence_errors = prevent_user_existence_errors(&lookup)?;
     let pool = PoolConfig::new(
         &config.cognito.user_pool_id,
         config.cognito.client_ids.clone(),
@@ -135,9 +141,6 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
         challenge_ui: sign_in.challenge_ui.as_str().to_owned(),
         sign_in_mode: sign_in.mode.as_str().to_owned(),
     };
-    let web_app_dir = std::path::PathBuf::from(
-        lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
-    );
     let app = App::with_integrations(&config, integrations.unwrap_or_default());
     let local_routes = local_cognito::issuer::routes(issuer.clone())
         .merge(local_cognito::routes(cognito.clone()))
@@ -147,7 +150,6 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
             app_config,
             base_url.trim_start_matches("http://").to_owned(),
         ));
-    let limits = ServerConfig::from_lookup(&lookup)?;
     let serving = app.clone();
     let server = tokio::spawn(async move {
         serving
@@ -327,39 +329,65 @@ fn dev_lookup(
     }
 }
 
-/// `PREVENT_USER_EXISTENCE_ERRORS` for the local pool: `true` (default) or `false` (`LEGACY`).
-fn prevent_user_existence_errors(
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<bool, ConfigError> {
-    const NAME: &str = "PREVENT_USER_EXISTENCE_ERRORS";
-    let mut problems = Vec::new();
-    let enabled = config::boolean(lookup(NAME), true)
-        .map_err(|message| config::report(&mut problems, NAME, message))
-        .ok();
-    config::finish(enabled, problems)
+/// Everything `dev` reads: the service's configuration (as `serve` and the triggers read it),
+/// the server's limits, and the local stack's own settings, every problem reported together.
+struct DevSettings {
+    config: Config,
+    triggers: TriggerConfig,
+    limits: ServerConfig,
+    relying_party: RelyingParty,
+    /// `PREVENT_USER_EXISTENCE_ERRORS` for the local pool: `true` (default) or `false` (`LEGACY`).
+    prevent_user_existence_errors: bool,
+    /// `WEB_APP_DIR`: the example app's build.
+    web_app_dir: PathBuf,
+}
+
+impl DevSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let config = config::collect(Config::from_lookup(lookup), &mut problems);
+        let triggers = config::collect(TriggerConfig::from_lookup(lookup), &mut problems);
+        let limits = config::collect(ServerConfig::from_lookup(lookup), &mut problems);
+        let relying_party = relying_party(lookup, &mut problems);
+        const PREVENT: &str = "PREVENT_USER_EXISTENCE_ERRORS";
+        let prevent_user_existence_errors = config::boolean(lookup(PREVENT), true)
+            .map_err(|message| config::report(&mut problems, PREVENT, message))
+            .ok();
+        let web_app_dir = PathBuf::from(
+            lookup("WEB_APP_DIR").unwrap_or_else(|| web_app::DEFAULT_WEB_APP_DIR.to_owned()),
+        );
+        let settings = (|| {
+            Some(DevSettings {
+                config: config?,
+                triggers: triggers?,
+                limits: limits?,
+                relying_party: relying_party?,
+                prevent_user_existence_errors: prevent_user_existence_errors?,
+                web_app_dir,
+            })
+        })();
+        config::finish(settings, problems)
+    }
 }
 
 /// The emulator's passkey relying party: `PASSKEY_RP_ID` (default `localhost`) and
 /// `PASSKEY_ORIGIN` (default `http://localhost`, any port).
-fn relying_party(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelyingParty, ConfigError> {
-    let mut problems = Vec::new();
+fn relying_party(
+    lookup: &impl Fn(&str) -> Option<String>,
+    problems: &mut config::Problems,
+) -> Option<RelyingParty> {
     let rp_id = config::non_empty(lookup("PASSKEY_RP_ID")).unwrap_or_else(|| "localhost".into());
     let origin =
         config::non_empty(lookup("PASSKEY_ORIGIN")).unwrap_or_else(|| "http://localhost".into());
-    let relying_party = match url::Url::parse(&origin) {
+    match url::Url::parse(&origin) {
         Ok(origin) => RelyingParty::new(&rp_id, &origin)
-            .map_err(|message| config::report(&mut problems, "PASSKEY_RP_ID", message))
+            .map_err(|message| config::report(problems, "PASSKEY_RP_ID", message))
             .ok(),
         Err(error) => {
-            config::report(
-                &mut problems,
-                "PASSKEY_ORIGIN",
-                format!("is not a URL: {error}"),
-            );
+            config::report(problems, "PASSKEY_ORIGIN", format!("is not a URL: {error}"));
             None
         }
-    };
-    config::finish(relying_party, problems)
+    }
 }
 
 /// The origins of the apps a pre-built UI popup may hand its token to: the CORS origins (the
@@ -420,4 +448,41 @@ pub fn pool_client(region: &str, endpoint: &str) -> aws_sdk_cognitoidentityprovi
         .endpoint_url(endpoint)
         .build();
     aws_sdk_cognitoidentityprovider::Client::from_conf(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_of_every_setting_is_reported_together() {
+        let lookup = |name: &str| {
+            match name {
+                "COGNITO_USER_POOL_ID" => Some("eu-west-1_LocalDev"),
+                "COGNITO_CLIENT_IDS" => Some("localdevclient"),
+                "AUTHSIGNAL_SECRET_KEY" => Some("local_sk_x"),
+                "AUTHSIGNAL_API_URL" => Some("http://127.0.0.1:1/v1"),
+                "SERVER_MAX_CONNECTIONS" => Some("0"),
+                "PASSKEY_ORIGIN" => Some("not a url"),
+                "PREVENT_USER_EXISTENCE_ERRORS" => Some("maybe"),
+                "SIGN_IN_MODE" => Some("sideways"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let error = DevSettings::from_lookup(&lookup)
+            .err()
+            .expect("the settings are refused");
+        let mut variables: Vec<_> = error.problems.iter().map(|p| p.variable).collect();
+        variables.sort();
+        assert_eq!(
+            variables,
+            [
+                "PASSKEY_ORIGIN",
+                "PREVENT_USER_EXISTENCE_ERRORS",
+                "SERVER_MAX_CONNECTIONS",
+                "SIGN_IN_MODE"
+            ]
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! token was issued for, so distinct actions are what keep a sign-in token from passing as a
 //! step-up, an enrollment token from passing as either, and so on. Equal values are refused.
 
-use super::{ConfigProblem, is_action_code, non_empty, report};
+use super::{Problems, is_action_code, non_empty, report};
 
 /// The action tracked for each purpose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +43,7 @@ impl ActionsConfig {
         ]
     }
 
-    pub(crate) fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Self {
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Self {
         let defaults = ActionsConfig::default();
         let read = |variable: &str, default: String| non_empty(lookup(variable)).unwrap_or(default);
         let actions = ActionsConfig {
@@ -86,7 +83,7 @@ mod tests {
 
     fn read(vars: &[(&str, &str)]) -> (ActionsConfig, Vec<&'static str>) {
         let mut problems = Vec::new();
-        let actions = ActionsConfig::from_lookup(&lookup(vars), &mut problems);
+        let actions = ActionsConfig::read(&lookup(vars), &mut problems);
         (actions, problems.iter().map(|p| p.variable).collect())
     }
 

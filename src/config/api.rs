@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{ActionsConfig, ConfigProblem, bounded, non_empty, split_list};
+use super::{ActionsConfig, Problems, bounded, non_empty, report, split_list};
 
 /// Policy of the authenticator-management API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,14 +36,10 @@ impl Default for ApiConfig {
 
 impl ApiConfig {
     /// Reads the API policy variables through `lookup`, adding any problems to `problems`.
-    pub fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Option<Self> {
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Option<Self> {
         let defaults = ApiConfig::default();
-        let mut problem = |variable: &'static str, message: String| {
-            problems.push(ConfigProblem { variable, message });
-        };
+        let mut problem =
+            |variable: &'static str, message: String| report(problems, variable, message);
         let admin_group = non_empty(lookup("ADMIN_GROUP")).unwrap_or(defaults.admin_group);
         let recent_auth_max_age = bounded(
             lookup("RECENT_AUTH_MAX_AGE_SECONDS"),
@@ -71,7 +67,7 @@ impl ApiConfig {
                 Err(message) => problem("CORS_ALLOWED_ORIGINS", format!("`{entry}` {message}")),
             }
         }
-        let actions = ActionsConfig::from_lookup(lookup, problems);
+        let actions = ActionsConfig::read(lookup, problems);
         Some(ApiConfig {
             admin_group,
             recent_auth_max_age: recent_auth_max_age?,

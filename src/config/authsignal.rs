@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-use super::{ConfigProblem, bounded, check_url, non_empty};
+use super::{Problems, bounded, check_url, non_empty, report};
 
 /// How to reach the Authsignal Server API.
 #[derive(Debug, Clone)]
@@ -37,13 +37,9 @@ impl AuthsignalConfig {
         })
     }
 
-    pub(crate) fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Option<Self> {
-        let mut problem = |variable: &'static str, message: String| {
-            problems.push(ConfigProblem { variable, message });
-        };
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Option<Self> {
+        let mut problem =
+            |variable: &'static str, message: String| report(problems, variable, message);
         let api_url = non_empty(lookup("AUTHSIGNAL_API_URL"))
             .unwrap_or_else(|| DEFAULT_AUTHSIGNAL_API_URL.to_owned());
         let api_url = normalise_authsignal_url(&api_url)

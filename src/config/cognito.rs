@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::{ConfigError, ConfigProblem, bounded, check_url, non_empty, split_list};
+use super::{
+    ConfigError, ConfigProblem, Problems, bounded, check_url, non_empty, report, split_list,
+};
 
 /// Which Cognito access tokens the service accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +52,9 @@ impl CognitoConfig {
         })
     }
 
-    pub(crate) fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Option<Self> {
-        let mut problem = |variable: &'static str, message: String| {
-            problems.push(ConfigProblem { variable, message });
-        };
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Option<Self> {
+        let mut problem =
+            |variable: &'static str, message: String| report(problems, variable, message);
 
         let pool = match non_empty(lookup("COGNITO_USER_POOL_ID")) {
             None => {

@@ -1,7 +1,7 @@
 //! The AWS integrations of the API, each off unless configured: the shared step-up replay table
 //! (DynamoDB), change events (EventBridge) and session revocation on removal (Cognito).
 
-use super::{ConfigProblem, boolean, non_empty, report};
+use super::{Problems, boolean, non_empty, report};
 
 /// Default EventBridge `Source` of change events.
 pub const DEFAULT_EVENT_SOURCE: &str = "cognito-authsignal";
@@ -37,10 +37,7 @@ impl IntegrationsConfig {
         self.replay_table.is_some() || self.event_bus.is_some() || self.revoke_sessions_on_removal
     }
 
-    pub fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Self {
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Self {
         let replay_table = non_empty(lookup("REPLAY_TABLE_NAME"));
         if let Some(table) = &replay_table
             && !is_table_name(table)
@@ -93,7 +90,7 @@ mod tests {
 
     fn read(vars: &[(&str, &str)]) -> (IntegrationsConfig, Vec<&'static str>) {
         let mut problems = Vec::new();
-        let config = IntegrationsConfig::from_lookup(&lookup(vars), &mut problems);
+        let config = IntegrationsConfig::read(&lookup(vars), &mut problems);
         (config, problems.iter().map(|p| p.variable).collect())
     }
 

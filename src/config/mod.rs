@@ -1,6 +1,10 @@
 //! Typed configuration, read from the environment once at start-up.
 //!
-//! Every problem is collected and reported together, so a deployment is fixed in one pass.
+//! Every problem is collected and reported together, so a deployment is fixed in one pass. Two
+//! shapes of reader: a whole configuration (`Config`, `TriggerConfig`, `ServerConfig`, and the
+//! app's `Settings`) has `from_lookup(lookup) -> Result<Self, ConfigError>` and `from_env()`; a
+//! section of one has `read(&lookup, &mut problems) -> Option<Self>`, reporting through
+//! [`report`].
 //! Values of secret variables never appear in errors or `Debug` output. One file per concern:
 //! Cognito tokens, the Authsignal connection, the HTTP API's policy, Authsignal action codes,
 //! and the sign-in triggers.
@@ -74,6 +78,12 @@ pub fn report(problems: &mut Problems, variable: &'static str, message: impl Int
     });
 }
 
+/// A whole configuration read as part of a larger one: its value, or its problems added to
+/// `problems`.
+pub fn collect<T>(read: Result<T, ConfigError>, problems: &mut Problems) -> Option<T> {
+    read.map_err(|error| problems.extend(error.problems)).ok()
+}
+
 /// `Ok(value)` when nothing was reported, else every problem.
 pub fn finish<T>(value: Option<T>, problems: Problems) -> Result<T, ConfigError> {
     match value {
@@ -91,10 +101,10 @@ impl Config {
     /// Reads configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
-        let cognito = CognitoConfig::from_lookup(&lookup, &mut problems);
-        let authsignal = AuthsignalConfig::from_lookup(&lookup, &mut problems);
-        let api = ApiConfig::from_lookup(&lookup, &mut problems);
-        let integrations = IntegrationsConfig::from_lookup(&lookup, &mut problems);
+        let cognito = CognitoConfig::read(&lookup, &mut problems);
+        let authsignal = AuthsignalConfig::read(&lookup, &mut problems);
+        let api = ApiConfig::read(&lookup, &mut problems);
+        let integrations = IntegrationsConfig::read(&lookup, &mut problems);
         let config = match (cognito, authsignal, api) {
             (Some(cognito), Some(authsignal), Some(api)) => Some(Config {
                 cognito,

@@ -36,7 +36,7 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = ServerConfig::default();
         let mut problems: Vec<ConfigProblem> = Vec::new();
         let mut read = |name: &'static str, default: u64, range, unit: &str| {
@@ -98,10 +98,10 @@ mod tests {
     #[test]
     fn defaults_and_bounds() {
         assert_eq!(
-            ServerConfig::from_lookup(&lookup(&[])),
+            ServerConfig::from_lookup(lookup(&[])),
             Ok(ServerConfig::default())
         );
-        let tuned = ServerConfig::from_lookup(&lookup(&[
+        let tuned = ServerConfig::from_lookup(lookup(&[
             ("SERVER_HEADER_READ_TIMEOUT_SECONDS", "3"),
             ("SERVER_MAX_CONNECTIONS", "50"),
             ("SERVER_MAX_CONNECTIONS_PER_PEER", "10"),
@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(tuned.max_connections_per_peer, Some(10));
         assert_eq!(tuned.max_header_bytes, 8192);
         assert_eq!(tuned.drain_timeout, Duration::from_secs(5));
-        let error = ServerConfig::from_lookup(&lookup(&[
+        let error = ServerConfig::from_lookup(lookup(&[
             ("SERVER_HEADER_READ_TIMEOUT_SECONDS", "0"),
             ("SERVER_MAX_CONNECTIONS_PER_PEER", "-1"),
             ("SERVER_MAX_HEADER_BYTES", "1000000"),
@@ -129,7 +129,7 @@ mod tests {
                 "SERVER_MAX_HEADER_BYTES"
             ]
         );
-        let off = ServerConfig::from_lookup(&lookup(&[("SERVER_MAX_CONNECTIONS_PER_PEER", "0")]));
+        let off = ServerConfig::from_lookup(lookup(&[("SERVER_MAX_CONNECTIONS_PER_PEER", "0")]));
         assert_eq!(off.map(|c| c.max_connections_per_peer), Ok(None));
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    ActionsConfig, AuthsignalConfig, ConfigError, ConfigProblem, IntegrationsConfig, boolean,
-    bounded, check_url, finish, non_empty, report,
+    ActionsConfig, AuthsignalConfig, ConfigError, IntegrationsConfig, Problems, boolean, bounded,
+    check_url, finish, non_empty, report,
 };
 
 /// Which Cognito custom-auth flow the Define trigger runs.
@@ -82,14 +82,11 @@ impl SignInConfig {
     /// Reads the process environment (the Define trigger needs nothing else).
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
-        let config = Self::from_lookup(&|name: &str| std::env::var(name).ok(), &mut problems);
+        let config = Self::read(&|name: &str| std::env::var(name).ok(), &mut problems);
         finish(config, problems)
     }
 
-    pub fn from_lookup(
-        lookup: &impl Fn(&str) -> Option<String>,
-        problems: &mut Vec<ConfigProblem>,
-    ) -> Option<Self> {
+    pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Option<Self> {
         let defaults = SignInConfig::default();
         let mode = match non_empty(lookup("SIGN_IN_MODE")).as_deref() {
             None | Some("passwordless") => Some(SignInMode::Passwordless),
@@ -178,10 +175,10 @@ impl TriggerConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
-        let sign_in = SignInConfig::from_lookup(&lookup, &mut problems);
-        let actions = ActionsConfig::from_lookup(&lookup, &mut problems);
-        let authsignal = AuthsignalConfig::from_lookup(&lookup, &mut problems);
-        let integrations = IntegrationsConfig::from_lookup(&lookup, &mut problems);
+        let sign_in = SignInConfig::read(&lookup, &mut problems);
+        let actions = ActionsConfig::read(&lookup, &mut problems);
+        let authsignal = AuthsignalConfig::read(&lookup, &mut problems);
+        let integrations = IntegrationsConfig::read(&lookup, &mut problems);
         if let Some(authsignal) = &authsignal
             && authsignal.total_timeout > MAX_TRIGGER_AUTHSIGNAL_TIMEOUT
         {
@@ -214,7 +211,7 @@ mod tests {
 
     fn sign_in(vars: &[(&str, &str)]) -> Result<SignInConfig, Vec<&'static str>> {
         let mut problems = Vec::new();
-        let config = SignInConfig::from_lookup(&lookup(vars), &mut problems);
+        let config = SignInConfig::read(&lookup(vars), &mut problems);
         finish(config, problems).map_err(|e| e.problems.iter().map(|p| p.variable).collect())
     }
 
