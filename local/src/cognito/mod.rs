@@ -1,19 +1,24 @@
 //! A local Amazon Cognito user pool, mounted by `cognito-authsignal dev` and the tests: the token
 //! issuer (JWKS and minted tokens) and the user-pool API an app signs in with, spoken as Cognito
 //! speaks it (AWS JSON 1.1 at `POST /local/cognito/`), so boto3, the AWS SDKs and Amplify work
-//! against it unchanged. No other emulator runs the custom-auth triggers; this one runs ours, the
-//! same code the Lambda functions run.
+//! against it unchanged. No other emulator runs custom-auth triggers; this one runs whatever its
+//! [`TriggerInvoker`] runs (in `dev`, the same code the Lambda functions run).
+//!
+//! Protocol and model are apart, as in moto: `operations` decodes each request into a typed
+//! value and encodes each answer; `sign_up`, `sign_in` and `pool` work on those types only;
+//! `protocol` holds Cognito's error shapes and the `X-Amz-Target` dispatch.
 //!
 //! Operations: `SignUp` (Pre sign-up trigger), `InitiateAuth` (`CUSTOM_AUTH`, with or without SRP;
 //! `REFRESH_TOKEN_AUTH`), `RespondToAuthChallenge` (`CUSTOM_CHALLENGE`, `PASSWORD_VERIFIER`),
 //! `GetTokensFromRefreshToken`, `RevokeToken`, `AdminUserGlobalSignOut` (what session revocation
 //! calls), `AdminUpdateUserAttributes` (what Verify calls to mark a proved contact verified),
-//! `AdminGetUser` and `AdminAddUserToGroup` (groups land in `cognito:groups`). Like a new Cognito pool it runs with
-//! `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
+//! `AdminGetUser` and `AdminAddUserToGroup` (groups land in `cognito:groups`). Like a new Cognito
+//! pool it runs with `PreventUserExistenceErrors` on (an unknown user goes through Define with `userNotFound` and
 //! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
 //! pool does.
 
 pub mod issuer;
+mod operations;
 mod pool;
 mod protocol;
 mod sessions;
@@ -150,19 +155,41 @@ impl LocalCognito {
         }
     }
 
+    /// Decodes the request, runs the operation, encodes the answer.
     async fn dispatch(&self, operation: &str, body: &Value) -> Result<Value, CognitoError> {
-        match operation {
-            "SignUp" => self.sign_up(body).await,
-            "InitiateAuth" => self.initiate_auth(body).await,
-            "RespondToAuthChallenge" => self.respond_to_auth_challenge(body).await,
-            "GetTokensFromRefreshToken" => self.get_tokens_from_refresh_token(body),
-            "RevokeToken" => self.revoke_token(body),
-            "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(body),
-            "AdminAddUserToGroup" => self.admin_add_user_to_group(body),
-            "AdminUpdateUserAttributes" => self.admin_update_user_attributes(body),
-            "AdminGetUser" => self.admin_get_user(body),
-            other => Err(CognitoError::unknown_operation(other)),
-        }
+        use operations::*;
+        Ok(match operation {
+            "SignUp" => self.sign_up(SignUp::decode(body)?).await?.encode(),
+            "InitiateAuth" => self
+                .initiate_auth(InitiateAuth::decode(body)?)
+                .await?
+                .encode(),
+            "RespondToAuthChallenge" => self
+                .respond_to_auth_challenge(RespondToAuthChallenge::decode(body)?)
+                .await?
+                .encode(),
+            "GetTokensFromRefreshToken" => encode_refreshed(
+                &self.get_tokens_from_refresh_token(&ClientToken::decode(body, "RefreshToken")?)?,
+            ),
+            "RevokeToken" => {
+                self.revoke_token(&ClientToken::decode(body, "Token")?)?;
+                empty()
+            }
+            "AdminUserGlobalSignOut" => {
+                self.admin_user_global_sign_out(&AdminUser::decode(body)?)?;
+                empty()
+            }
+            "AdminAddUserToGroup" => {
+                self.admin_add_user_to_group(&AdminAddUserToGroup::decode(body)?)?;
+                empty()
+            }
+            "AdminUpdateUserAttributes" => {
+                self.admin_update_user_attributes(AdminUpdateUserAttributes::decode(body)?)?;
+                empty()
+            }
+            "AdminGetUser" => self.admin_get_user(&AdminUser::decode(body)?)?.encode(),
+            other => return Err(CognitoError::unknown_operation(other)),
+        })
     }
 }
 
@@ -194,24 +221,5 @@ async fn handle(
     match answer.await {
         Ok(body) => protocol::ok(body),
         Err(error) => error.into_response(),
-    }
-}
-
-/// A required string member of a request.
-fn required<'a>(body: &'a Value, name: &str) -> Result<&'a str, CognitoError> {
-    body[name]
-        .as_str()
-        .filter(|value| !value.is_empty())
-        .ok_or_else(|| CognitoError::missing_parameter(name))
-}
-
-/// A `{ string: string }` member (`ClientMetadata`, `AuthParameters`, ...); absent is empty.
-fn string_map(body: &Value, name: &str) -> Result<serde_json::Map<String, Value>, CognitoError> {
-    match &body[name] {
-        Value::Null => Ok(serde_json::Map::new()),
-        Value::Object(map) if map.values().all(Value::is_string) => Ok(map.clone()),
-        _ => Err(CognitoError::serialization(format!(
-            "`{name}` must map strings to strings."
-        ))),
     }
 }

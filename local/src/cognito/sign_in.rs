@@ -6,16 +6,19 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult as SessionEntry;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::issuer::SignedIn;
-use super::pool::{LocalUser, REFRESH_TOKEN_VALIDITY, RefreshGrant, admin_attributes};
+use super::operations::{
+    AdminAddUserToGroup, AdminUpdateUserAttributes, AdminUser, AuthAnswer, AuthenticationResult,
+    ClientToken, InitiateAuth, RespondToAuthChallenge, Strings, UserView, parameter,
+};
+use super::pool::{LocalUser, REFRESH_TOKEN_VALIDITY, RefreshGrant};
 use super::protocol::CognitoError;
 use super::sessions::{AuthSession, Pending};
 use super::srp::{PasswordClaim, PasswordVerifier};
 use super::triggers::{EventHeader, Trigger};
-use super::{CUSTOM_CHALLENGE, PASSWORD_VERIFIER, SRP_A};
-use super::{LocalCognito, required, string_map};
+use super::{CUSTOM_CHALLENGE, LocalCognito, PASSWORD_VERIFIER, SRP_A};
 
 /// A sign-in between two rounds: whom it is for and what Define has seen.
 struct Progress {
@@ -27,19 +30,23 @@ struct Progress {
 }
 
 impl LocalCognito {
-    pub(super) async fn initiate_auth(&self, body: &Value) -> Result<Value, CognitoError> {
-        let client_id = required(body, "ClientId")?;
+    pub(super) async fn initiate_auth(
+        &self,
+        request: InitiateAuth,
+    ) -> Result<AuthAnswer, CognitoError> {
+        let InitiateAuth {
+            client_id,
+            flow,
+            parameters,
+            client_metadata: metadata,
+        } = request;
+        let client_id = client_id.as_str();
         self.check_client(client_id)?;
-        let flow = required(body, "AuthFlow")?;
-        let parameters = string_map(body, "AuthParameters")?;
-        let metadata = string_map(body, "ClientMetadata")?;
-        match flow {
+        match flow.as_str() {
             "CUSTOM_AUTH" => {}
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
                 let token = parameter(&parameters, "REFRESH_TOKEN")?;
-                let mut answer = self.refresh(client_id, token)?;
-                answer["ChallengeParameters"] = json!({});
-                return Ok(answer);
+                return self.refresh(client_id, token).map(AuthAnswer::Tokens);
             }
             "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "USER_AUTH" => {
                 return Err(CognitoError::invalid_parameter(format!(
@@ -53,7 +60,7 @@ impl LocalCognito {
             }
         }
         let username = parameter(&parameters, "USERNAME")?;
-        let srp_a = match parameters.get("CHALLENGE_NAME").and_then(Value::as_str) {
+        let srp_a = match parameters.get("CHALLENGE_NAME").map(String::as_str) {
             None => None,
             Some(SRP_A) => Some(parameter(&parameters, SRP_A)?),
             Some(_) => {
@@ -85,16 +92,18 @@ impl LocalCognito {
 
     pub(super) async fn respond_to_auth_challenge(
         &self,
-        body: &Value,
-    ) -> Result<Value, CognitoError> {
-        let client_id = required(body, "ClientId")?;
-        self.check_client(client_id)?;
-        let challenge_name = required(body, "ChallengeName")?;
-        let session_id = required(body, "Session")?;
-        let responses = string_map(body, "ChallengeResponses")?;
-        let metadata = string_map(body, "ClientMetadata")?;
+        request: RespondToAuthChallenge,
+    ) -> Result<AuthAnswer, CognitoError> {
+        let RespondToAuthChallenge {
+            client_id,
+            challenge_name,
+            session: session_id,
+            responses,
+            client_metadata: metadata,
+        } = request;
+        self.check_client(&client_id)?;
         let username = parameter(&responses, "USERNAME")?;
-        let session = self.state().sessions.take(session_id, Instant::now())?;
+        let session = self.state().sessions.take(&session_id, Instant::now())?;
         if session.client_id != client_id {
             return Err(CognitoError::not_authorized(
                 "Invalid session for the user.",
@@ -163,53 +172,52 @@ impl LocalCognito {
     /// `GetTokensFromRefreshToken`, Amplify's way to refresh.
     pub(super) fn get_tokens_from_refresh_token(
         &self,
-        body: &Value,
-    ) -> Result<Value, CognitoError> {
-        let client_id = required(body, "ClientId")?;
-        self.check_client(client_id)?;
-        self.refresh(client_id, required(body, "RefreshToken")?)
+        request: &ClientToken,
+    ) -> Result<AuthenticationResult, CognitoError> {
+        self.check_client(&request.client_id)?;
+        self.refresh(&request.client_id, &request.token)
     }
 
     /// `RevokeToken`: the refresh token stops working (Amplify's `signOut`).
-    pub(super) fn revoke_token(&self, body: &Value) -> Result<Value, CognitoError> {
-        let client_id = required(body, "ClientId")?;
-        self.check_client(client_id)?;
-        let token = required(body, "Token")?;
-        self.state().pool.revoke_refresh_token(token, client_id);
-        Ok(json!({}))
+    pub(super) fn revoke_token(&self, request: &ClientToken) -> Result<(), CognitoError> {
+        self.check_client(&request.client_id)?;
+        self.state()
+            .pool
+            .revoke_refresh_token(&request.token, &request.client_id);
+        Ok(())
     }
 
     /// `AdminUserGlobalSignOut`: every refresh token of the user stops working. The user may be
     /// named by username or `sub`. (Signed by the caller's AWS credentials in Cognito; the local
     /// pool does not check signatures.)
-    pub(super) fn admin_user_global_sign_out(&self, body: &Value) -> Result<Value, CognitoError> {
-        self.check_pool(body)?;
-        let name = required(body, "Username")?;
+    pub(super) fn admin_user_global_sign_out(&self, user: &AdminUser) -> Result<(), CognitoError> {
+        self.check_pool(&user.user_pool_id)?;
         let mut state = self.state();
         let username = state
             .pool
-            .user_by_name_or_sub(name)
+            .user_by_name_or_sub(&user.username)
             .map(|user| user.username.clone())
             .ok_or_else(CognitoError::user_not_found)?;
         let revoked = state.pool.revoke_all_refresh_tokens(&username);
         tracing::info!(revoked, "local user signed out everywhere");
-        Ok(json!({}))
+        Ok(())
     }
 
     /// `AdminAddUserToGroup`: the user's next tokens carry the group in `cognito:groups`. The
     /// user may be named by username or `sub`; the group must exist (`dev` creates the admin
     /// group). Signed by the caller's AWS credentials in Cognito; not checked here.
-    pub(super) fn admin_add_user_to_group(&self, body: &Value) -> Result<Value, CognitoError> {
-        self.check_pool(body)?;
-        let name = required(body, "Username")?;
-        let group = required(body, "GroupName")?;
-        self.state().pool.add_user_to_group(name, group)?;
-        Ok(json!({}))
+    pub(super) fn admin_add_user_to_group(
+        &self,
+        request: &AdminAddUserToGroup,
+    ) -> Result<(), CognitoError> {
+        self.check_pool(&request.user.user_pool_id)?;
+        self.state()
+            .pool
+            .add_user_to_group(&request.user.username, &request.group)
     }
 
     /// The `UserPoolId` of an admin operation must be this pool.
-    fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
-        let pool_id = required(body, "UserPoolId")?;
+    fn check_pool(&self, pool_id: &str) -> Result<(), CognitoError> {
         if pool_id != self.user_pool_id {
             return Err(CognitoError::resource_not_found(format!(
                 "User pool {pool_id} does not exist."
@@ -219,41 +227,34 @@ impl LocalCognito {
     }
 
     /// `AdminGetUser`: the user's attributes (with `sub`) and status, by username or `sub`.
-    pub(super) fn admin_get_user(&self, body: &Value) -> Result<Value, CognitoError> {
-        self.check_pool(body)?;
-        let name = required(body, "Username")?;
+    pub(super) fn admin_get_user(&self, request: &AdminUser) -> Result<UserView, CognitoError> {
+        self.check_pool(&request.user_pool_id)?;
         let state = self.state();
         let user = state
             .pool
-            .user_by_name_or_sub(name)
+            .user_by_name_or_sub(&request.username)
             .ok_or_else(CognitoError::user_not_found)?;
-        let mut attributes = vec![json!({ "Name": "sub", "Value": user.sub })];
-        attributes.extend(
-            user.attributes
-                .iter()
-                .map(|(name, value)| json!({ "Name": name, "Value": value })),
-        );
-        Ok(json!({
-            "Username": user.username,
-            "UserAttributes": attributes,
-            "UserStatus": if user.confirmed { "CONFIRMED" } else { "UNCONFIRMED" },
-            "Enabled": true,
-        }))
+        Ok(UserView {
+            username: user.username.clone(),
+            sub: user.sub.clone(),
+            attributes: user.attributes.clone(),
+            confirmed: user.confirmed,
+        })
     }
 
     /// `AdminUpdateUserAttributes` (what Verify calls to mark a proved contact verified). The
     /// user may be named by username or `sub`. Signed by the caller's AWS credentials in Cognito;
     /// not checked here.
-    pub(super) fn admin_update_user_attributes(&self, body: &Value) -> Result<Value, CognitoError> {
-        self.check_pool(body)?;
-        let name = required(body, "Username")?;
-        let Some(raw) = body["UserAttributes"].as_array() else {
-            return Err(CognitoError::missing_parameter("UserAttributes"));
-        };
-        let updates = admin_attributes(raw)?;
-        self.state().pool.update_attributes(name, updates)?;
+    pub(super) fn admin_update_user_attributes(
+        &self,
+        request: AdminUpdateUserAttributes,
+    ) -> Result<(), CognitoError> {
+        self.check_pool(&request.user.user_pool_id)?;
+        self.state()
+            .pool
+            .update_attributes(&request.user.username, request.attributes)?;
         tracing::info!("local user's attributes updated");
-        Ok(json!({}))
+        Ok(())
     }
 
     /// Asks Define what comes next and does it: another challenge (through Create, or the SRP
@@ -262,8 +263,8 @@ impl LocalCognito {
         &self,
         progress: Progress,
         srp_a: Option<&str>,
-        metadata: &Map<String, Value>,
-    ) -> Result<Value, CognitoError> {
+        metadata: &Strings,
+    ) -> Result<AuthAnswer, CognitoError> {
         let user = self.user(&progress);
         let header = self.header(&progress);
         let session = serde_json::to_value(&progress.entries)
@@ -287,7 +288,7 @@ impl LocalCognito {
         }
         if define["issueTokens"].as_bool() == Some(true) {
             return match &user {
-                Some(user) => Ok(self.complete(user, &progress.client_id)),
+                Some(user) => Ok(AuthAnswer::Tokens(self.complete(user, &progress.client_id))),
                 None => Err(CognitoError::incorrect_credentials()),
             };
         }
@@ -315,9 +316,8 @@ impl LocalCognito {
                 let mut public = strings(&create["publicChallengeParameters"])?;
                 let private_parameters = strings(&create["privateChallengeParameters"])?
                     .into_iter()
-                    .map(|(name, value)| (name, value.as_str().unwrap_or_default().to_owned()))
                     .collect();
-                public.insert("USERNAME".into(), json!(progress.username));
+                public.insert("USERNAME".into(), progress.username.clone());
                 let pending = Pending::Custom {
                     private_parameters,
                     metadata: create["challengeMetadata"].as_str().map(str::to_owned),
@@ -338,15 +338,12 @@ impl LocalCognito {
                 let challenge = verifier
                     .challenge(srp_a)
                     .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not valid."))?;
-                let public = Map::from_iter([
-                    ("SALT".to_owned(), json!(challenge.salt_hex)),
-                    ("SRP_B".to_owned(), json!(challenge.srp_b_hex)),
-                    (
-                        "SECRET_BLOCK".to_owned(),
-                        json!(challenge.secret_block_b64()),
-                    ),
-                    ("USER_ID_FOR_SRP".to_owned(), json!(progress.username)),
-                    ("USERNAME".to_owned(), json!(progress.username)),
+                let public = Strings::from_iter([
+                    ("SALT".to_owned(), challenge.salt_hex.clone()),
+                    ("SRP_B".to_owned(), challenge.srp_b_hex.clone()),
+                    ("SECRET_BLOCK".to_owned(), challenge.secret_block_b64()),
+                    ("USER_ID_FOR_SRP".to_owned(), progress.username.clone()),
+                    ("USERNAME".to_owned(), progress.username.clone()),
                 ]);
                 Ok(self.open_round(progress, Pending::PasswordVerifier(challenge), public))
             }
@@ -356,12 +353,7 @@ impl LocalCognito {
         }
     }
 
-    fn open_round(
-        &self,
-        progress: Progress,
-        pending: Pending,
-        parameters: Map<String, Value>,
-    ) -> Value {
+    fn open_round(&self, progress: Progress, pending: Pending, parameters: Strings) -> AuthAnswer {
         let challenge_name = pending.challenge_name();
         let session = AuthSession {
             username: progress.username,
@@ -370,16 +362,16 @@ impl LocalCognito {
             entries: progress.entries,
             pending,
         };
-        let id = self.state().sessions.open(session, Instant::now());
-        json!({
-            "ChallengeName": challenge_name,
-            "Session": id,
-            "ChallengeParameters": parameters,
-        })
+        let session = self.state().sessions.open(session, Instant::now());
+        AuthAnswer::Challenge {
+            name: challenge_name,
+            session,
+            parameters,
+        }
     }
 
     /// A completed sign-in: access, ID and refresh tokens.
-    fn complete(&self, user: &LocalUser, client_id: &str) -> Value {
+    fn complete(&self, user: &LocalUser, client_id: &str) -> AuthenticationResult {
         let auth_time = unix_now();
         let origin_jti = uuid::Uuid::new_v4().to_string();
         let tokens = self.issuer.sign_in_tokens(&SignedIn {
@@ -399,21 +391,17 @@ impl LocalCognito {
             expires_at: SystemTime::now() + REFRESH_TOKEN_VALIDITY,
         });
         tracing::info!("local sign-in complete");
-        json!({
-            "ChallengeParameters": {},
-            "AuthenticationResult": {
-                "AccessToken": tokens.access_token,
-                "ExpiresIn": tokens.expires_in,
-                "TokenType": "Bearer",
-                "RefreshToken": refresh_token,
-                "IdToken": tokens.id_token,
-            },
-        })
+        AuthenticationResult {
+            access_token: tokens.access_token,
+            id_token: tokens.id_token,
+            expires_in: tokens.expires_in,
+            refresh_token: Some(refresh_token),
+        }
     }
 
     /// New access and ID tokens for the sign-in a refresh token continues (same `auth_time`
     /// and `origin_jti`, as Cognito keeps them).
-    fn refresh(&self, client_id: &str, token: &str) -> Result<Value, CognitoError> {
+    fn refresh(&self, client_id: &str, token: &str) -> Result<AuthenticationResult, CognitoError> {
         let (grant, user) = {
             let state = self.state();
             let grant = state.pool.refresh_grant(token, client_id)?;
@@ -433,14 +421,12 @@ impl LocalCognito {
             attributes: &user.attributes,
             groups: &user.groups,
         });
-        Ok(json!({
-            "AuthenticationResult": {
-                "AccessToken": tokens.access_token,
-                "ExpiresIn": tokens.expires_in,
-                "TokenType": "Bearer",
-                "IdToken": tokens.id_token,
-            },
-        }))
+        Ok(AuthenticationResult {
+            access_token: tokens.access_token,
+            id_token: tokens.id_token,
+            expires_in: tokens.expires_in,
+            refresh_token: None,
+        })
     }
 
     fn user(&self, progress: &Progress) -> Option<LocalUser> {
@@ -474,22 +460,20 @@ fn attributes(user: Option<&LocalUser>) -> Value {
 }
 
 /// A trigger's string map, as Cognito insists (a number or object is an invalid answer).
-fn strings(value: &Value) -> Result<Map<String, Value>, CognitoError> {
-    match value {
-        Value::Null => Ok(Map::new()),
-        Value::Object(map) if map.values().all(Value::is_string) => Ok(map.clone()),
-        _ => Err(CognitoError::invalid_trigger_response(
+fn strings(value: &Value) -> Result<Strings, CognitoError> {
+    let invalid = || {
+        CognitoError::invalid_trigger_response(
             "Invalid lambda function output : challenge parameters must be strings.",
-        )),
+        )
+    };
+    match value {
+        Value::Null => Ok(Strings::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), value.as_str().ok_or_else(invalid)?.to_owned())))
+            .collect(),
+        _ => Err(invalid()),
     }
-}
-
-fn parameter<'a>(parameters: &'a Map<String, Value>, name: &str) -> Result<&'a str, CognitoError> {
-    parameters
-        .get(name)
-        .and_then(Value::as_str)
-        .filter(|value| !value.is_empty())
-        .ok_or_else(|| CognitoError::missing_parameter(name))
 }
 
 fn unix_now() -> i64 {

@@ -1,37 +1,33 @@
 //! `SignUp`: the checks Cognito makes, then the Pre sign-up trigger decides whether the user is
 //! confirmed and which contacts count as verified.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::pool::{LocalUser, check_password_policy, check_username, sign_up_attributes};
+use super::LocalCognito;
+use super::operations::{SignUp, SignedUp};
+use super::pool::{LocalUser, check_password_policy, check_username};
 use super::protocol::CognitoError;
 use super::srp::PasswordVerifier;
 use super::triggers::{EventHeader, Trigger};
-use super::{LocalCognito, required, string_map};
 
 impl LocalCognito {
-    pub(super) async fn sign_up(&self, body: &Value) -> Result<Value, CognitoError> {
-        let client_id = required(body, "ClientId")?;
+    pub(super) async fn sign_up(&self, request: SignUp) -> Result<SignedUp, CognitoError> {
+        let SignUp {
+            client_id,
+            username,
+            password,
+            mut attributes,
+            validation_data,
+            client_metadata,
+        } = request;
+        let (client_id, username) = (client_id.as_str(), username.as_str());
         self.check_client(client_id)?;
-        let username = required(body, "Username")?;
         check_username(username)?;
         // A user signing in passwordless may have no password; such a user can never pass SRP.
-        let password = body["Password"].as_str().filter(|p| !p.is_empty());
+        let password = password.as_deref();
         if let Some(password) = password {
             check_password_policy(password)?;
         }
-        let raw_attributes = match &body["UserAttributes"] {
-            Value::Null => Vec::new(),
-            Value::Array(entries) => entries.clone(),
-            _ => {
-                return Err(CognitoError::serialization(
-                    "`UserAttributes` must be a list.",
-                ));
-            }
-        };
-        let mut attributes = sign_up_attributes(&raw_attributes)?;
-        let validation_data = attribute_map(&body["ValidationData"])?;
-        let client_metadata = string_map(body, "ClientMetadata")?;
         if self.state().pool.user(username).is_some() {
             return Err(CognitoError::username_exists());
         }
@@ -95,30 +91,6 @@ impl LocalCognito {
         };
         self.state().pool.add(user)?;
         tracing::info!(confirmed, "local user signed up");
-        Ok(json!({ "UserConfirmed": confirmed, "UserSub": sub }))
+        Ok(SignedUp { confirmed, sub })
     }
-}
-
-/// `ValidationData: [{Name, Value}]` as the trigger's `{name: value}` map.
-fn attribute_map(raw: &Value) -> Result<serde_json::Map<String, Value>, CognitoError> {
-    let entries = match raw {
-        Value::Null => return Ok(serde_json::Map::new()),
-        Value::Array(entries) => entries,
-        _ => {
-            return Err(CognitoError::serialization(
-                "`ValidationData` must be a list.",
-            ));
-        }
-    };
-    entries
-        .iter()
-        .map(
-            |entry| match (entry["Name"].as_str(), entry["Value"].as_str()) {
-                (Some(name), Some(value)) => Ok((name.to_owned(), json!(value))),
-                _ => Err(CognitoError::invalid_parameter(
-                    "Each validation data entry needs a Name and a Value.",
-                )),
-            },
-        )
-        .collect()
 }
