@@ -20,8 +20,9 @@ dev-aws: $(VENV)/.installed web
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run --bin cognito-authsignal -- dev --aws-local --port $(or $(PORT),3000)
 
 ## Run every check and test, installing what the tests need first.
+## One build: the CLI's own tests make `cargo test` build its binary, with the same features as
+## everything else, for the tests that run `dev` and `serve` as processes.
 test: deps check infra web
-	cargo build --locked -p cognito-authsignal-cli
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
 
 ## Formatting and lints, also of the `serve` build without the local stack.

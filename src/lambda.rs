@@ -35,7 +35,7 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
         tracing::warn!(%error, "JWKS prefetch failed; the first request will retry");
     }
     let router = router(&app, surface);
-    crate::server::return_freed_memory();
+    crate::app::return_freed_memory();
     lambda_http::run(router).await
 }
 

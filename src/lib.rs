@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authsignal;
 pub mod config;
 pub mod contact;
+pub mod digest;
 pub mod events;
 pub mod http_client;
 pub mod integrations;

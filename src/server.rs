@@ -40,18 +40,6 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Building the router builds the OpenAPI model of every route (utoipa-axum) and drops it, and
-/// glibc's allocator keeps the pages it freed: several hundred KiB that an idle process would
-/// otherwise hold for good. Called once, after start-up.
-pub fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns the allocator's free pages to the kernel; it takes no
-    // pointer and leaves every live allocation where it is.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Serves `app` on `listener` until `shutdown`, with the limits a server facing clients
 /// directly needs: a deadline for each request's headers (which also closes idle keep-alive
 /// connections), a cap on concurrent connections (at the cap a newcomer closes the oldest

@@ -17,8 +17,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::digest;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
@@ -27,6 +25,7 @@ use serde::Deserialize;
 use super::jwks::{CachedJwk, JwkProblem, JwksCache, JwksFetchError, KeyLookupError};
 use super::user::AuthenticatedUser;
 use crate::config::CognitoConfig;
+use crate::digest::sha256_of_parts;
 
 /// Longest token accepted (Cognito access tokens are 1–2 KiB, more with many groups).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -385,9 +384,7 @@ fn decode_part<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, Box<dyn st
 }
 
 fn token_digest(token: &str) -> TokenDigest {
-    let mut digest_bytes = [0; 32];
-    digest_bytes.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
-    digest_bytes
+    sha256_of_parts(&[token.as_bytes()])
 }
 
 fn unix_now() -> f64 {

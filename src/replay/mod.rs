@@ -23,16 +23,12 @@ use async_trait::async_trait;
 pub struct ChallengeDigest([u8; 32]);
 
 impl ChallengeDigest {
-    /// The parts are length-prefixed, so no two different triples hash the same input.
     pub fn of(user_id: &str, action: &str, idempotency_key: &str) -> Self {
-        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-        for part in [user_id, action, idempotency_key] {
-            context.update(&(part.len() as u64).to_be_bytes());
-            context.update(part.as_bytes());
-        }
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(context.finish().as_ref());
-        ChallengeDigest(bytes)
+        ChallengeDigest(crate::digest::sha256_of_parts(&[
+            user_id.as_bytes(),
+            action.as_bytes(),
+            idempotency_key.as_bytes(),
+        ]))
     }
 
     /// Lowercase hex, as stored.

@@ -19,7 +19,7 @@ pub fn cli_binary() -> PathBuf {
     let binary = profile_dir.join("cognito-authsignal");
     assert!(
         binary.exists(),
-        "{} is missing: build the CLI first (`cargo build -p cognito-authsignal-cli`, as `make test` does)",
+        "{} is missing: `cargo test --workspace` builds it (through the CLI's own tests); alone, `cargo build -p cognito-authsignal-cli`",
         binary.display()
     );
     binary
