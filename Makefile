@@ -44,9 +44,13 @@ infra: $(INFRA_VENV)/.installed $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint -t infra/template.yaml --region eu-west-1
 
 ## Test tools: moto and the infra validators from PyPI into git-ignored venvs, Authsignal's SDKs
-## and Amplify from npm (pinned by tests/node/package-lock.json). Each is re-installed when its
-## pin file changes.
-deps: $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed tests/node/node_modules/.installed /usr/bin/chromium
+## and Amplify from npm (pinned by tests/node/package-lock.json), the example app's npm packages
+## and Chromium. Each is re-installed when its pin file changes; they are independent of each
+## other, so they install side by side.
+DEPS := $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed \
+	tests/node/node_modules/.installed $(WEB)/node_modules/.installed /usr/bin/chromium
+deps:
+	@$(MAKE) --no-print-directory -j6 $(DEPS)
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -9,7 +9,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The `cognito-authsignal` binary beside this test's own (`target/<profile>/`): the CLI crate's,
-/// which `make test` builds before the tests (`cargo build -p cognito-authsignal-cli`).
+/// which `cargo test --workspace` builds with the tests, because the CLI has integration tests of
+/// its own (`cli/tests/`).
 pub fn cli_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe
