@@ -31,7 +31,8 @@ EXPECTED_ACTIONS = {
                          "cognito-idp:AdminUserGlobalSignOut"},
     "CreateAuthChallengeFunction": {"secretsmanager:GetSecretValue"},
     "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
-                                            "cognito-idp:AdminUpdateUserAttributes"},
+                                            "cognito-idp:AdminUpdateUserAttributes",
+                                            "dynamodb:PutItem"},
     "DefineAuthChallengeFunction": set(),
     "PreSignUpFunction": set(),
 }

@@ -19,6 +19,8 @@ use crate::events::ChangePublisher;
 use crate::events::eventbridge::EventBridgePublisher;
 use crate::http_client;
 use crate::integrations::{self, Integrations};
+use crate::replay::dynamodb::DynamoDbReplayStore;
+use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::server;
 use crate::triggers::SignInChallenge;
 use crate::verified_contacts::cognito::CognitoContactVerifier;
@@ -160,7 +162,8 @@ pub fn sign_in_challenge(config: &TriggerConfig) -> SignInChallenge {
 }
 
 /// Verify auth challenge's wiring on AWS: Authsignal, the user pool (to mark a proved contact
-/// verified; the pool and user come with each event) and, with `EVENT_BUS_NAME`, EventBridge,
+/// verified; the pool and user come with each event), with `REPLAY_TABLE_NAME` the replay table
+/// (a passkey sign-in answers one round across instances) and with `EVENT_BUS_NAME` EventBridge,
 /// all with the triggers' short SDK timeouts.
 pub async fn verify_challenge(config: &TriggerConfig) -> SignInChallenge {
     // Boxed: the SDK's config loader is a large future (see `Integrations::from_config`).
@@ -173,9 +176,23 @@ pub async fn verify_challenge(config: &TriggerConfig) -> SignInChallenge {
             &config.integrations.event_source,
         )) as Arc<dyn ChangePublisher>
     });
+    let replay: Arc<dyn ReplayStore> = match &config.integrations.replay_table {
+        Some(table) => Arc::new(DynamoDbReplayStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            table,
+        )),
+        None => {
+            tracing::warn!(
+                "REPLAY_TABLE_NAME is unset: a passkey sign-in is remembered per warm instance \
+                 only, so one could answer a round on each instance"
+            );
+            Arc::new(MemoryReplayStore::default())
+        }
+    };
     sign_in_challenge(config)
         .with_contacts(Arc::new(contacts))
         .with_changes(changes)
+        .with_replay(replay)
 }
 
 #[cfg(test)]

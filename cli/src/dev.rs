@@ -51,7 +51,7 @@ pub const DEV_CLIENT_ID: &str = "localdevclient";
 pub const DEV_REDIRECT_ALLOWLIST: &str = "http://localhost:5173/";
 pub const DEV_CORS_ORIGINS: &str = "http://localhost:5173";
 /// The tenant id the example app gives `@authsignal/browser` (the emulator has one tenant).
-pub const DEV_TENANT_ID: &str = "local-tenant";
+pub const DEV_TENANT_ID: &str = cognito_authsignal_local::authsignal::TENANT_ID;
 
 /// `cognito-authsignal dev`: issuer + user pool + Authsignal emulator + API on one loopback
 /// port, then a ready-to-use token and a curl line per route. The emulator's generated secret is
@@ -109,12 +109,15 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
         .map(|aws| integrations_on(aws, &config.cognito.user_pool_id, &pool_endpoint));
     // The local pool runs the sign-in triggers in process, reaching the emulator over HTTP and
     // itself (to mark a proved contact verified) through the AWS SDK, as Verify does on Lambda.
-    let challenge = app::sign_in_challenge(&triggers)
+    let mut challenge = app::sign_in_challenge(&triggers)
         .with_contacts(Arc::new(CognitoContactVerifier::new(pool_client(
             &config.cognito.region,
             &pool_endpoint,
         ))))
         .with_changes(integrations.as_ref().and_then(|i| i.changes.clone()));
+    if let Some(integrations) = &integrations {
+        challenge = challenge.with_replay(integrations.replay.clone());
+    }
     let sign_in = triggers.sign_in.clone();
     let cognito = Arc::new(
         LocalCognito::new(

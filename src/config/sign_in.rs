@@ -64,6 +64,10 @@ pub struct SignInConfig {
     /// `password_then_mfa`: in passwordless mode the track token Create hands out would itself be
     /// an accepted answer, so a username alone would sign in whenever the rules say `ALLOW`.
     pub accept_allow_state: bool,
+    /// `PASSKEY_SIGN_IN_MAX_AGE_SECONDS`: how recent a passkey sign-in the client started itself
+    /// (usernameless or autofill, before Cognito's round existed) must be to answer a round
+    /// (default 120 s, 10–600).
+    pub passkey_sign_in_max_age: Duration,
 }
 
 impl Default for SignInConfig {
@@ -74,6 +78,7 @@ impl Default for SignInConfig {
             challenge_ui: ChallengeUi::Custom,
             prebuilt_redirect_url: None,
             accept_allow_state: false,
+            passkey_sign_in_max_age: Duration::from_secs(120),
         }
     }
 }
@@ -133,12 +138,21 @@ impl SignInConfig {
                 "may be true only with SIGN_IN_MODE=password_then_mfa: without a password, an ALLOW answer would sign in with a username alone",
             );
         }
+        let passkey_sign_in_max_age = bounded(
+            lookup("PASSKEY_SIGN_IN_MAX_AGE_SECONDS"),
+            defaults.passkey_sign_in_max_age.as_secs(),
+            10..=600,
+            "a number of seconds",
+        )
+        .map_err(|message| report(problems, "PASSKEY_SIGN_IN_MAX_AGE_SECONDS", message))
+        .ok();
         Some(SignInConfig {
             mode: mode?,
             max_challenge_attempts: u32::try_from(max_challenge_attempts?).ok()?,
             challenge_ui: challenge_ui?,
             prebuilt_redirect_url: prebuilt_redirect_url?,
             accept_allow_state: accept_allow_state?,
+            passkey_sign_in_max_age: Duration::from_secs(passkey_sign_in_max_age?),
         })
     }
 }
@@ -223,6 +237,7 @@ mod tests {
         assert_eq!(defaults.max_challenge_attempts, 3);
         assert_eq!(defaults.challenge_ui, ChallengeUi::Custom);
         assert!(!defaults.accept_allow_state);
+        assert_eq!(defaults.passkey_sign_in_max_age, Duration::from_secs(120));
     }
 
     #[test]
@@ -233,8 +248,10 @@ mod tests {
             ("CHALLENGE_UI", "prebuilt"),
             ("PREBUILT_REDIRECT_URL", "https://app.example.com/callback"),
             ("ACCEPT_ALLOW_STATE", "true"),
+            ("PASSKEY_SIGN_IN_MAX_AGE_SECONDS", "30"),
         ])
         .unwrap();
+        assert_eq!(config.passkey_sign_in_max_age, Duration::from_secs(30));
         assert_eq!(config.mode, SignInMode::PasswordThenMfa);
         assert_eq!(config.max_challenge_attempts, 5);
         assert_eq!(config.challenge_ui, ChallengeUi::Prebuilt);
@@ -267,6 +284,7 @@ mod tests {
             ("CHALLENGE_UI", "popup"),
             ("PREBUILT_REDIRECT_URL", "http://app.example.com/callback"),
             ("ACCEPT_ALLOW_STATE", "yes"),
+            ("PASSKEY_SIGN_IN_MAX_AGE_SECONDS", "3600"),
         ])
         .unwrap_err();
         assert_eq!(
@@ -277,6 +295,7 @@ mod tests {
                 "CHALLENGE_UI",
                 "PREBUILT_REDIRECT_URL",
                 "ACCEPT_ALLOW_STATE",
+                "PASSKEY_SIGN_IN_MAX_AGE_SECONDS",
             ]
         );
     }

@@ -14,6 +14,9 @@
 //!   `{ token, isEnrolled, verificationMethods }` for a client SDK; `prebuilt` → the same with
 //!   `url` (to Authsignal's pre-built UI, with `PREBUILT_REDIRECT_URL` as its `redirectUrl` when
 //!   set) instead of `token`. `verificationMethods` lists the methods the user has, comma-separated.
+//! - The track carries the Cognito username as Authsignal's `username`: a passkey sign-in the
+//!   client runs before knowing who signs in (usernameless, autofill) returns it, to start
+//!   `CUSTOM_AUTH` with.
 //! - Private parameters: the user id, action and idempotency key Verify checks the answer against,
 //!   and whether this is a first-authenticator round.
 //! - `challengeMetadata`: `AUTHSIGNAL_CHALLENGE`, or `AUTHSIGNAL_BLOCK` when Authsignal's rules
@@ -66,6 +69,12 @@ impl SignInChallenge {
         let attributes = TrackAttributes {
             email: attribute("email"),
             phone_number: attribute("phone_number"),
+            // What a usernameless passkey sign-in hands the client to start CUSTOM_AUTH with.
+            username: event
+                .cognito_event_user_pools_header
+                .user_name
+                .clone()
+                .filter(|name| !name.is_empty()),
             redirect_url: match self.policy.challenge_ui {
                 ChallengeUi::Prebuilt => self
                     .policy

@@ -32,6 +32,7 @@ pub use aws_lambda_events::event::cognito::{
 use crate::authsignal::{AuthsignalApi, AuthsignalError};
 use crate::config::SignInConfig;
 use crate::events::ChangePublisher;
+use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::verified_contacts::ContactVerifier;
 
 /// Cognito's challenge names.
@@ -67,6 +68,9 @@ pub struct SignInChallenge {
     pub contacts: Option<Arc<dyn ContactVerifier>>,
     /// Change events (a foreign authenticator removed); `None` logs them only.
     pub changes: Option<Arc<dyn ChangePublisher>>,
+    /// Where a passkey sign-in answer is remembered as used (the API's step-up replay store: one
+    /// DynamoDB table for every instance with `REPLAY_TABLE_NAME`, else this process's memory).
+    pub replay: Arc<dyn ReplayStore>,
 }
 
 impl SignInChallenge {
@@ -77,7 +81,13 @@ impl SignInChallenge {
             policy,
             contacts: None,
             changes: None,
+            replay: Arc::new(MemoryReplayStore::default()),
         }
+    }
+
+    pub fn with_replay(mut self, replay: Arc<dyn ReplayStore>) -> Self {
+        self.replay = replay;
+        self
     }
 
     pub fn with_contacts(mut self, contacts: Arc<dyn ContactVerifier>) -> Self {

@@ -17,12 +17,22 @@
 //! not yet marked verified marks it too, when the user's authenticators of that kind are all that
 //! very address; nothing is removed there.
 //!
+//! **Passkey sign-in answers** (`{"token": "...", "kind": "passkeySignIn"}`): the token of a
+//! passkey sign-in the client ran itself before the round existed (usernameless, or autofill on
+//! the username field), so it cannot carry the round's idempotency key. What it must prove
+//! instead: Authsignal validates it for this user (`userId` = `sub`) and the sign-in action with
+//! state `CHALLENGE_SUCCEEDED` by `PASSKEY`; the challenge succeeded no more than
+//! `PASSKEY_SIGN_IN_MAX_AGE_SECONDS` ago; and that challenge answers one round only, across
+//! instances (the replay store, keyed by user, action and the challenge's idempotency key; a
+//! store that cannot answer refuses). It never answers a first-authenticator round, where only
+//! the user's own contact counts.
+//!
 //! Never an error: a malformed answer, an upstream error or a timeout is a wrong answer, logged,
 //! so nothing internal reaches Cognito's message to the client. The whole check runs within
 //! [`VERIFY_BUDGET`], inside Cognito's 5 s.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -33,6 +43,7 @@ use crate::authsignal::{
 };
 use crate::contact::ContactAttribute;
 use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind, SIGN_IN_ACTOR};
+use crate::replay::ChallengeDigest;
 
 /// Longest answer accepted; Authsignal tokens are far shorter.
 const MAX_ANSWER_BYTES: usize = 8 * 1024;
@@ -40,6 +51,9 @@ const MAX_ANSWER_BYTES: usize = 8 * 1024;
 /// calls (validate, list, removals, the user pool), and Cognito gives the trigger 5 s, cold
 /// start included.
 pub const VERIFY_BUDGET: Duration = Duration::from_millis(4_000);
+/// How far ahead of this clock Authsignal's may run before a passkey sign-in counts as dated in
+/// the future.
+const CLOCK_SKEW: Duration = Duration::from_secs(30);
 
 /// Why an answer was not accepted (for the logs).
 #[derive(Debug)]
@@ -64,6 +78,14 @@ pub enum Refusal {
     ForeignNotRemoved,
     /// The check did not finish within [`VERIFY_BUDGET`].
     TimedOut,
+    /// A passkey sign-in answer proved something else than a passkey.
+    NotAPasskey(Option<VerificationMethod>),
+    /// A passkey sign-in answer older than the configured maximum, or of no known age.
+    Stale,
+    /// The passkey sign-in already answered a round.
+    Replayed,
+    /// The replay store could not say whether the passkey sign-in was used: refused.
+    ReplayStoreUnavailable(String),
 }
 
 impl fmt::Display for Refusal {
@@ -98,6 +120,18 @@ impl fmt::Display for Refusal {
                 f.write_str("a foreign authenticator could not be removed")
             }
             Refusal::TimedOut => write!(f, "no decision within {VERIFY_BUDGET:?}"),
+            Refusal::NotAPasskey(method) => write!(
+                f,
+                "a passkey sign-in answer was proved by {}",
+                method
+                    .as_ref()
+                    .map_or("no method", VerificationMethod::as_str)
+            ),
+            Refusal::Stale => f.write_str("the passkey sign-in is too old to answer this round"),
+            Refusal::Replayed => f.write_str("the passkey sign-in already answered a round"),
+            Refusal::ReplayStoreUnavailable(error) => {
+                write!(f, "single use could not be checked: {error}")
+            }
         }
     }
 }
@@ -117,13 +151,20 @@ impl SignInChallenge {
                 true
             }
             Err(
-                refusal @ (Refusal::Upstream(_) | Refusal::ForeignNotRemoved | Refusal::TimedOut),
+                refusal @ (Refusal::Upstream(_)
+                | Refusal::ForeignNotRemoved
+                | Refusal::TimedOut
+                | Refusal::ReplayStoreUnavailable(_)),
             ) => {
                 tracing::warn!(reason = %refusal, "sign-in answer refused");
                 false
             }
             Err(refusal @ (Refusal::ForeignContact(_) | Refusal::NoContactProved(_))) => {
                 tracing::warn!(reason = %refusal, "sign-in answer refused: not the user's own contact");
+                false
+            }
+            Err(refusal @ Refusal::Replayed) => {
+                tracing::warn!(reason = %refusal, "sign-in answer refused");
                 false
             }
             Err(refusal) => {
@@ -135,7 +176,8 @@ impl SignInChallenge {
         event
     }
 
-    /// `Ok` only for a token Authsignal validated for this user, action and round, that in a
+    /// `Ok` only for a token Authsignal validated for this user and action, bound to this round
+    /// (or, for a passkey sign-in answer, recent, by passkey and used once), that in a
     /// first-authenticator round proved the user's own contact.
     pub async fn check_answer(&self, event: &VerifyAuthChallengeEvent) -> Result<(), Refusal> {
         let request = &event.request;
@@ -163,8 +205,11 @@ impl SignInChallenge {
             .get(private::FIRST_AUTHENTICATOR)
             .map(String::as_str)
             != Some("false");
-        let token =
-            answer_token(request.challenge_answer.as_ref()).ok_or(Refusal::MalformedAnswer)?;
+        let Answer { token, kind } =
+            parse_answer(request.challenge_answer.as_ref()).ok_or(Refusal::MalformedAnswer)?;
+        if kind == AnswerKind::PasskeySignIn && first_authenticator {
+            return Err(Refusal::NoContactProved(Some(VerificationMethod::Passkey)));
+        }
         let validation = self
             .authsignal
             .validate_challenge(&ValidateChallengeRequest {
@@ -177,7 +222,9 @@ impl SignInChallenge {
         let state_accepted = match validation.state {
             Some(UserActionState::ChallengeSucceeded) => true,
             // ALLOW proves nothing; in a first-authenticator round it would let anyone in.
-            Some(UserActionState::Allow) => self.policy.accept_allow_state && !first_authenticator,
+            Some(UserActionState::Allow) => {
+                self.policy.accept_allow_state && !first_authenticator && kind == AnswerKind::Round
+            }
             _ => false,
         };
         if !validation.is_valid || !state_accepted {
@@ -195,16 +242,62 @@ impl SignInChallenge {
         {
             return Err(Refusal::Mismatch("action"));
         }
-        if validation.idempotency_key.as_ref() != Some(round) {
-            return Err(Refusal::Mismatch("sign-in round"));
-        }
         let method = validation.verification_method.as_ref();
+        match kind {
+            AnswerKind::Round => {
+                if validation.idempotency_key.as_ref() != Some(round) {
+                    return Err(Refusal::Mismatch("sign-in round"));
+                }
+            }
+            AnswerKind::PasskeySignIn => {
+                if method != Some(&VerificationMethod::Passkey) {
+                    return Err(Refusal::NotAPasskey(method.cloned()));
+                }
+                let succeeded_at = validation
+                    .state_updated_at
+                    .as_deref()
+                    .and_then(|at| humantime::parse_rfc3339_weak(at).ok())
+                    .ok_or(Refusal::Stale)?;
+                let challenge = validation
+                    .idempotency_key
+                    .as_deref()
+                    .ok_or(Refusal::Mismatch("passkey challenge"))?;
+                self.use_passkey_sign_in_once(sub, challenge, succeeded_at)
+                    .await?;
+            }
+        }
         if first_authenticator {
             self.check_own_contact(event, sub, round, method).await?;
         } else {
             self.record_proof_if_unverified(event, sub, method).await;
         }
         Ok(())
+    }
+
+    /// A passkey sign-in answers one round, and only soon after it succeeded.
+    async fn use_passkey_sign_in_once(
+        &self,
+        sub: &str,
+        challenge: &str,
+        succeeded_at: SystemTime,
+    ) -> Result<(), Refusal> {
+        let max_age = self.policy.passkey_sign_in_max_age;
+        let now = SystemTime::now();
+        let fresh = match now.duration_since(succeeded_at) {
+            Ok(age) => age <= max_age,
+            Err(ahead) => ahead.duration() <= CLOCK_SKEW,
+        };
+        if !fresh {
+            return Err(Refusal::Stale);
+        }
+        let digest = ChallengeDigest::of(sub, &self.action, challenge);
+        // Kept until the age rule alone would refuse it.
+        let forget_after = succeeded_at + max_age + CLOCK_SKEW;
+        match self.replay.first_use(&digest, forget_after).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Refusal::Replayed),
+            Err(error) => Err(Refusal::ReplayStoreUnavailable(error.to_string())),
+        }
     }
 
     /// In a later round (the first one's answer may have been wrong), a proof of the contact
@@ -378,23 +471,48 @@ impl SignInChallenge {
     }
 }
 
-/// The token in an answer: the raw string, or the `token` member of a JSON object string.
-pub fn answer_token(answer: Option<&Value>) -> Option<String> {
+/// What an answer claims to prove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// This round's challenge, run with the token or URL Create handed out.
+    Round,
+    /// A passkey sign-in the client ran itself before the round (`"kind": "passkeySignIn"`).
+    PasskeySignIn,
+}
+
+/// An answer: a validation token and what it claims to prove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub token: String,
+    pub kind: AnswerKind,
+}
+
+/// The raw token string (a round's answer), or a JSON object string with a `token` member and an
+/// optional `kind` (`"round"`, the default, or `"passkeySignIn"`).
+pub fn parse_answer(answer: Option<&Value>) -> Option<Answer> {
     let text = answer?.as_str()?.trim();
     if text.is_empty() || text.len() > MAX_ANSWER_BYTES {
         return None;
     }
-    let token = if text.starts_with('{') {
+    let (token, kind) = if text.starts_with('{') {
         let object: serde_json::Map<String, Value> = serde_json::from_str(text).ok()?;
-        object.get("token")?.as_str()?.trim().to_owned()
+        let kind = match object.get("kind") {
+            None => AnswerKind::Round,
+            Some(kind) => match kind.as_str()? {
+                "round" => AnswerKind::Round,
+                "passkeySignIn" => AnswerKind::PasskeySignIn,
+                _ => return None,
+            },
+        };
+        (object.get("token")?.as_str()?.trim().to_owned(), kind)
     } else {
-        text.to_owned()
+        (text.to_owned(), AnswerKind::Round)
     };
     let well_formed = !token.is_empty()
         && token
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
-    well_formed.then_some(token)
+    well_formed.then_some(Answer { token, kind })
 }
 
 #[cfg(test)]
@@ -402,15 +520,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn token(answer: &Value) -> Option<String> {
+        parse_answer(Some(answer)).map(|answer| answer.token)
+    }
+
     #[test]
     fn answers_are_a_raw_token_or_a_json_object_with_one() {
+        assert_eq!(token(&json!("abc.def")).as_deref(), Some("abc.def"));
         assert_eq!(
-            answer_token(Some(&json!("abc.def"))).as_deref(),
-            Some("abc.def")
+            parse_answer(Some(&json!(" {\"token\": \"abc\"} "))),
+            Some(Answer {
+                token: "abc".into(),
+                kind: AnswerKind::Round
+            })
         );
         assert_eq!(
-            answer_token(Some(&json!(" {\"token\": \"abc\"} "))).as_deref(),
-            Some("abc")
+            parse_answer(Some(&json!(
+                "{\"token\": \"abc\", \"kind\": \"passkeySignIn\"}"
+            ))),
+            Some(Answer {
+                token: "abc".into(),
+                kind: AnswerKind::PasskeySignIn
+            })
         );
         for bad in [
             json!(""),
@@ -422,9 +553,11 @@ mod tests {
             json!("x".repeat(MAX_ANSWER_BYTES + 1)),
             json!(42),
             json!({"token": "abc"}),
+            json!("{\"token\": \"abc\", \"kind\": \"magic\"}"),
+            json!("{\"token\": \"abc\", \"kind\": 1}"),
         ] {
-            assert_eq!(answer_token(Some(&bad)), None, "{bad}");
+            assert_eq!(parse_answer(Some(&bad)), None, "{bad}");
         }
-        assert_eq!(answer_token(None), None);
+        assert_eq!(parse_answer(None), None);
     }
 }

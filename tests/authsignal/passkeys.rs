@@ -283,3 +283,120 @@ async fn a_second_authenticator_needs_the_add_scope_and_a_deleted_passkey_signs_
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errorDescription"], "The user has no passkey.");
 }
+
+/// A usernameless sign-in's calls, made before the browser SDK holds a token.
+async fn as_tenant(passkeys: &Passkeys, path: &str, tenant: &str, body: Value) -> (u16, Value) {
+    passkeys
+        .app
+        .local
+        .client_api_as_tenant(path, tenant, body)
+        .await
+}
+
+#[tokio::test]
+async fn a_discoverable_passkey_signs_in_without_a_username_for_the_action_asked() {
+    use cognito_authsignal_local::authsignal::TENANT_ID;
+    let passkeys = Passkeys::start().await;
+    let user = "7a1d-usernameless";
+    let attributes = TrackAttributes {
+        username: Some("jo".into()),
+        ..TrackAttributes::default()
+    };
+    let enrollment = passkeys
+        .client
+        .track(user, "addAuthenticator", &attributes)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let (status, options) = passkeys
+        .call(
+            "user-authenticators/passkey/registration-options",
+            &enrollment,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{options}");
+    // Registration asks for a discoverable credential.
+    assert_eq!(
+        options["options"]["authenticatorSelection"]["residentKey"],
+        "preferred"
+    );
+    let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+    let (status, added) = passkeys
+        .register(&enrollment, &mut passkey, Fault::None)
+        .await;
+    assert_eq!(status, 200, "{added}");
+
+    let verified = passkey
+        .sign_in_without_username(&passkeys.app.local, TENANT_ID, "signIn", Fault::None)
+        .await;
+    assert_eq!(verified["isVerified"], true, "{verified}");
+    assert_eq!(verified["userId"], user);
+    assert_eq!(verified["username"], "jo");
+    let validation = passkeys
+        .validate(verified["accessToken"].as_str().unwrap())
+        .await;
+    assert!(validation.challenge_succeeded(), "{validation:?}");
+    assert_eq!(validation.action(), Some("signIn"));
+    assert_eq!(
+        validation.verification_method,
+        Some(VerificationMethod::Passkey)
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_without_a_token_needs_the_tenant_and_is_answered_once() {
+    use cognito_authsignal_local::authsignal::TENANT_ID;
+    let passkeys = Passkeys::start().await;
+    let (status, refused) = as_tenant(
+        &passkeys,
+        "challenge",
+        "another-tenant",
+        json!({ "action": "signIn" }),
+    )
+    .await;
+    assert_eq!((status, &refused["error"]), (401, &json!("unauthorized")));
+
+    let (status, started) = as_tenant(
+        &passkeys,
+        "challenge",
+        TENANT_ID,
+        json!({ "action": "signIn" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    let options_body = json!({ "challengeId": started["challengeId"] });
+    let (status, options) = as_tenant(
+        &passkeys,
+        "user-authenticators/passkey/authentication-options",
+        TENANT_ID,
+        options_body.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{options}");
+    let (status, again) = as_tenant(
+        &passkeys,
+        "user-authenticators/passkey/authentication-options",
+        TENANT_ID,
+        options_body,
+    )
+    .await;
+    assert_eq!(status, 400, "{again}");
+
+    // A credential the emulator never registered: not verified, and the sign-in is spent.
+    let mut stranger = SoftPasskey::new("localhost", ORIGIN);
+    stranger.user_handle = Some("c29tZW9uZQ".into());
+    let credential = stranger.assert(&options["options"], Fault::None);
+    let verify_body =
+        json!({ "authenticationCredential": credential, "challengeId": started["challengeId"] });
+    let (status, verified) =
+        as_tenant(&passkeys, "verify/passkey", TENANT_ID, verify_body.clone()).await;
+    assert_eq!(
+        (status, &verified["isVerified"]),
+        (200, &json!(false)),
+        "{verified}"
+    );
+    let (status, spent) = as_tenant(&passkeys, "verify/passkey", TENANT_ID, verify_body).await;
+    assert_eq!(status, 400, "{spent}");
+}

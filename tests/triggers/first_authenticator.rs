@@ -23,7 +23,7 @@ const ATTACKER_EMAIL: &str = "attacker@example.net";
 
 /// Records what Verify marked verified, or fails every time.
 #[derive(Default)]
-struct RecordingContacts {
+pub(crate) struct RecordingContacts {
     marked: Mutex<Vec<(String, String, ContactAttribute, String)>>,
     failing: bool,
 }
@@ -61,15 +61,15 @@ impl ChangePublisher for RecordingEvents {
     }
 }
 
-struct World {
-    local: LocalClient,
-    sign_in: SignInChallenge,
+pub(crate) struct World {
+    pub(crate) local: LocalClient,
+    pub(crate) sign_in: SignInChallenge,
     contacts: Arc<RecordingContacts>,
     events: Arc<RecordingEvents>,
 }
 
 impl World {
-    async fn start() -> World {
+    pub(crate) async fn start() -> World {
         Self::with_contacts(RecordingContacts::default()).await
     }
 
@@ -94,7 +94,7 @@ impl World {
 
     /// A round for `user`, whose email is not yet verified in Cognito: the public and private
     /// parameters.
-    async fn round(&self, (sub, email): (&str, &str)) -> (Value, Value) {
+    pub(crate) async fn round(&self, (sub, email): (&str, &str)) -> (Value, Value) {
         let mut event = create_event(sub, email);
         event["request"]["userAttributes"]["email_verified"] = json!("false");
         let created = self
@@ -110,7 +110,7 @@ impl World {
     }
 
     /// Verify's check of `token` as the answer to the round Create described with `private`.
-    async fn answer(
+    pub(crate) async fn answer(
         &self,
         (sub, email): (&str, &str),
         private: &Value,
@@ -123,7 +123,7 @@ impl World {
     }
 
     /// The trigger's answer to Cognito for the same.
-    async fn answer_correct(
+    pub(crate) async fn answer_correct(
         &self,
         (sub, email): (&str, &str),
         private: &Value,

@@ -12,5 +12,6 @@ mod first_authenticator;
 mod fixtures;
 use cognito_authsignal_test_support::local_client;
 mod local_cognito;
+mod passkey_sign_in;
 use cognito_authsignal_test_support::soft_passkey;
 mod support;

@@ -7,7 +7,7 @@
 //!   user has an authenticator, else `ALLOW`. Returns a new `idempotencyKey`, a client `token`
 //!   valid 10 minutes carrying the requested `scope` (default `read:authenticators`), a `url` to
 //!   the local pre-built UI page, `isEnrolled` and the enrolled/allowed methods. An `email` or
-//!   `phoneNumber` attribute is remembered on the user.
+//!   `phoneNumber` attribute is remembered on the user, and so is `username`.
 //! - `POST /validate {token, userId?, action?}`: `isValid` is true when the token's action is
 //!   `CHALLENGE_SUCCEEDED` or `ALLOW`, the token is unexpired, and `userId`/`action` (when
 //!   given) match. Wire field `actionCode`. Unknown, expired or mismatched tokens answer 200
@@ -34,6 +34,19 @@
 //! - `POST /client/verify/passkey {authenticationCredential, challengeId}` → `{isVerified,
 //!   accessToken, userId, userAuthenticatorId}`; a refused assertion is `{isVerified: false}`.
 //!   A `challengeId` is answered once, by the token that asked for it, within 5 minutes.
+//!
+//! Passkey sign-in without a token (usernameless, or autofill on a username field), as
+//! `passkey.signIn({action})` calls it, with `Authorization: Basic base64(<tenant id>)`
+//! ([`TENANT_ID`]):
+//! - `POST /client/challenge {action}` → `{challengeId}`.
+//! - `POST /client/user-authenticators/passkey/authentication-options {challengeId}` →
+//!   `{challengeId, options}` with no allowed credentials: the browser offers the discoverable
+//!   passkeys it has for the relying party.
+//! - `POST /client/verify/passkey {authenticationCredential, challengeId}`: the user is the one
+//!   whose WebAuthn user handle the assertion names → `{isVerified, accessToken, userId,
+//!   userAuthenticatorId, username}`; the action (a new idempotency key) becomes
+//!   `CHALLENGE_SUCCEEDED` by `PASSKEY`, and `username` is the one track last gave the user.
+//!   Registration options ask for a discoverable credential (`residentKey: preferred`).
 //!
 //! Shapes follow `@authsignal/browser`'s email client:
 //! - `POST /client/user-authenticators/email-otp {email}` → `{userAuthenticatorId, userId}`;
@@ -84,6 +97,9 @@ use serde_json::json;
 use self::wire::{EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest};
 pub use store::{CEREMONY_TTL, RelyingParty};
 use store::{EmulatorError, Store};
+
+/// The tenant id (the browser SDK's `tenantId`, its publishable key) of the emulator's tenant.
+pub const TENANT_ID: &str = "local-tenant";
 
 /// The emulator: a secret key and an in-memory tenant.
 pub struct Emulator {
@@ -141,6 +157,20 @@ impl Emulator {
         let expected = self.secret_key.expose_secret().as_bytes();
         aws_lc_rs::constant_time::verify_slices_are_equal(presented.as_bytes(), expected)
             .map_err(|_| EmulatorError::unauthorized())
+    }
+
+    /// `Basic base64(tenant id)`: the browser SDK's calls made before it holds a token.
+    fn authorize_tenant(&self, headers: &HeaderMap) -> Result<(), EmulatorError> {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Basic "))
+            .and_then(|encoded| STANDARD.decode(encoded.trim()).ok());
+        if presented.as_deref() == Some(TENANT_ID.as_bytes()) {
+            Ok(())
+        } else {
+            Err(EmulatorError::unauthorized())
+        }
     }
 }
 
@@ -230,6 +260,7 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
             post(passkey_authentication_options),
         )
         .route("/client/verify/passkey", post(passkey_verify))
+        .route("/client/challenge", post(client_challenge))
         .fallback(|| async {
             EmulatorError::new(
                 404,
@@ -365,10 +396,38 @@ async fn passkey_register(State(emu): Emu, headers: HeaderMap, body: Bytes) -> R
     )?)
 }
 
-async fn passkey_authentication_options(State(emu): Emu, headers: HeaderMap) -> Reply {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartSignIn {
+    action: String,
+}
+
+async fn client_challenge(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    emu.authorize_tenant(&headers)?;
+    let request: StartSignIn = parse(&body)?;
+    ok(emu.store().start_passkey_sign_in(&request.action)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthenticationOptions {
+    challenge_id: Option<String>,
+}
+
+/// With a token: that token's user's passkeys. Without: a usernameless sign-in started by
+/// `/client/challenge`.
+async fn passkey_authentication_options(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let Some(bearer) = bearer(&headers) else {
+        emu.authorize_tenant(&headers)?;
+        let request: AuthenticationOptions = parse(&body)?;
+        return ok(emu.store().discoverable_authentication_options(
+            &emu.relying_party,
+            request.challenge_id.as_deref(),
+        )?);
+    };
     ok(emu
         .store()
-        .passkey_authentication_options(&emu.relying_party, bearer(&headers))?)
+        .passkey_authentication_options(&emu.relying_party, Some(bearer))?)
 }
 
 #[derive(Deserialize)]
@@ -380,6 +439,14 @@ struct VerifyPasskey {
 
 async fn passkey_verify(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
     let request: VerifyPasskey = parse(&body)?;
+    if bearer(&headers).is_none() {
+        emu.authorize_tenant(&headers)?;
+        return ok(emu.store().discoverable_passkey_verify(
+            &emu.relying_party,
+            request.challenge_id.as_deref(),
+            &request.authentication_credential,
+        )?);
+    }
     ok(emu.store().passkey_verify(
         &emu.relying_party,
         bearer(&headers),

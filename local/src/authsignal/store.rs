@@ -36,10 +36,14 @@ pub struct Store {
     outbox: Vec<OutboxMessage>,
     /// Passkey ceremonies in flight, by `challengeId`.
     ceremonies: HashMap<String, passkeys::Ceremony>,
+    /// Passkey sign-ins started without a token, by `challengeId`.
+    sign_ins: HashMap<String, passkeys::PendingSignIn>,
 }
 
 #[derive(Default)]
 struct User {
+    /// What track last gave as `username` (a passkey sign-in returns it).
+    username: Option<String>,
     email: Option<String>,
     phone_number: Option<String>,
     authenticators: Vec<UserAuthenticator>,

@@ -135,6 +135,32 @@ impl LocalClient {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// A Client API call made before the browser SDK holds a token: `Authorization: Basic
+    /// base64(tenant id)`, as `@authsignal/browser` sends it.
+    pub async fn client_api_as_tenant(
+        &self,
+        path: &str,
+        tenant_id: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode(tenant_id);
+        let response = self
+            .http
+            .post(format!(
+                "{}/local/authsignal/v1/client/{path}",
+                self.base_url
+            ))
+            .header("Authorization", format!("Basic {basic}"))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// Enrolls `email` for the user behind `token` the way an app would: enrollment token from
     /// the API, then the Client API with the code from the outbox. Returns the authenticator id.
     pub async fn enroll_email(&self, token: &str, email: &str) -> String {

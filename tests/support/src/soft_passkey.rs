@@ -38,6 +38,9 @@ pub struct SoftPasskey {
     pub counter: u32,
     rp_id: String,
     origin: String,
+    /// The WebAuthn user handle registration gave it (a discoverable credential keeps it and
+    /// names it in every assertion).
+    pub user_handle: Option<String>,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -77,6 +80,7 @@ impl SoftPasskey {
             counter: 0,
             rp_id: rp_id.to_owned(),
             origin: origin.to_owned(),
+            user_handle: None,
         }
     }
 
@@ -136,6 +140,7 @@ impl SoftPasskey {
     /// What `navigator.credentials.create()` returns, as `@simplewebauthn/browser` sends it.
     pub fn register(&mut self, options: &Value, fault: Fault) -> Value {
         assert_eq!(options["rp"]["id"], self.rp_id.as_str(), "{options}");
+        self.user_handle = options["user"]["id"].as_str().map(str::to_owned);
         self.counter += 1;
         let client_data = self.client_data("webauthn.create", options, fault);
         let mut auth_data =
@@ -188,6 +193,7 @@ impl SoftPasskey {
                 "authenticatorData": b64(&auth_data),
                 "clientDataJSON": b64(&client_data),
                 "signature": b64(signature.as_ref()),
+                "userHandle": self.user_handle,
             },
             "clientExtensionResults": {},
             "authenticatorAttachment": "platform",
@@ -219,6 +225,47 @@ impl SoftPasskey {
                 Some(json!({ "registrationCredential": credential, "challengeId": options["challengeId"] })),
             )
             .await
+    }
+
+    /// `passkey.signIn({action})` against the emulator, with no token and no username: a sign-in
+    /// for `action` (`/client/challenge`), options that allow any discoverable credential, then
+    /// this authenticator's assertion with `fault`; the verify answer, which must be a 200.
+    pub async fn sign_in_without_username(
+        &mut self,
+        local: &LocalClient,
+        tenant_id: &str,
+        action: &str,
+        fault: Fault,
+    ) -> Value {
+        let (status, started) = local
+            .client_api_as_tenant("challenge", tenant_id, json!({ "action": action }))
+            .await;
+        assert_eq!(status, 200, "{started}");
+        let (status, options) = local
+            .client_api_as_tenant(
+                "user-authenticators/passkey/authentication-options",
+                tenant_id,
+                json!({ "challengeId": started["challengeId"] }),
+            )
+            .await;
+        assert_eq!(status, 200, "{options}");
+        assert_eq!(
+            options["options"]["allowCredentials"]
+                .as_array()
+                .map_or(0, Vec::len),
+            0,
+            "{options}"
+        );
+        let credential = self.assert(&options["options"], fault);
+        let (status, verified) = local
+            .client_api_as_tenant(
+                "verify/passkey",
+                tenant_id,
+                json!({ "authenticationCredential": credential, "challengeId": options["challengeId"] }),
+            )
+            .await;
+        assert_eq!(status, 200, "{verified}");
+        verified
     }
 
     /// `passkey.signIn({token})` against the emulator: authentication options (which must

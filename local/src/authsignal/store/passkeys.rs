@@ -9,13 +9,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use url::Url;
 use webauthn_rs::prelude::{
-    AuthenticatorAttachment, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+    AuthenticatorAttachment, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
 };
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
-use super::{EmulatorError, Store, Succeeded, new_authenticator, timestamp};
-use crate::authsignal::wire::{VerificationMethod, WebauthnCredential};
+use super::{Action, EmulatorError, Store, Succeeded, new_authenticator, timestamp};
+use crate::authsignal::wire::{UserActionState, VerificationMethod, WebauthnCredential};
+use crate::contact::is_action_code;
 
 /// How long a ceremony's challenge can be answered (WebAuthn's recommended timeout).
 pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
@@ -64,6 +65,14 @@ pub(super) struct Ceremony {
 enum Step {
     Register(Box<PasskeyRegistration>),
     Authenticate(Box<PasskeyAuthentication>),
+}
+
+/// A passkey sign-in started without a token (`/client/challenge`): for which action, and once
+/// its options were asked for, the ceremony. Who signs in is known only from the assertion.
+pub(super) struct PendingSignIn {
+    action: String,
+    expires_at: SystemTime,
+    ceremony: Option<Box<DiscoverableAuthentication>>,
 }
 
 /// A registered passkey: the credential and the authenticator it is listed as.
@@ -164,7 +173,11 @@ impl Store {
         }
         let bearer = bearer.unwrap_or_default();
         let challenge_id = self.start_ceremony(bearer, &user_id, Step::Register(Box::new(state)));
-        Ok(json!({ "challengeId": challenge_id, "options": options.public_key }))
+        let mut options = json!(options.public_key);
+        // A discoverable credential where the authenticator can make one, so the passkey also
+        // signs in without a username (webauthn-rs's passkey registration does not ask).
+        options["authenticatorSelection"]["residentKey"] = json!("preferred");
+        Ok(json!({ "challengeId": challenge_id, "options": options }))
     }
 
     /// `POST /client/user-authenticators/passkey {registrationCredential, challengeId}`:
@@ -282,24 +295,9 @@ impl Store {
                 return Ok(json!({ "isVerified": false }));
             }
         };
-        let stamp = timestamp(self.now());
-        let user = self.user(&ceremony.user_id);
-        let Some(stored) = user
-            .passkeys
-            .iter_mut()
-            .find(|stored| stored.credential.cred_id() == result.cred_id())
-        else {
+        let Some(authenticator_id) = self.record_assertion(&ceremony.user_id, &result) else {
             return Ok(json!({ "isVerified": false }));
         };
-        stored.credential.update_credential(&result);
-        let authenticator_id = stored.authenticator_id.clone();
-        if let Some(listed) = user
-            .authenticators
-            .iter_mut()
-            .find(|a| a.user_authenticator_id == authenticator_id)
-        {
-            listed.last_verified_at = Some(stamp);
-        }
         let succeeded = self.succeeded_for(bearer)?;
         let validation_token = self.succeed(succeeded, VerificationMethod::Passkey);
         Ok(json!({
@@ -308,6 +306,147 @@ impl Store {
             "userId": ceremony.user_id,
             "userAuthenticatorId": authenticator_id,
         }))
+    }
+
+    /// `POST /client/challenge {action}` (no token) → `{challengeId}`: a passkey sign-in for
+    /// `action` whose user is not known yet.
+    pub fn start_passkey_sign_in(&mut self, action: &str) -> Result<Value, EmulatorError> {
+        if !is_action_code(action) {
+            return Err(refused("The action code must match ^[a-zA-Z0-9_-]{1,64}$."));
+        }
+        let now = self.now();
+        self.sign_ins.retain(|_, pending| pending.expires_at > now);
+        let challenge_id = Uuid::new_v4().to_string();
+        self.sign_ins.insert(
+            challenge_id.clone(),
+            PendingSignIn {
+                action: action.to_owned(),
+                expires_at: now + CEREMONY_TTL,
+                ceremony: None,
+            },
+        );
+        Ok(json!({ "challengeId": challenge_id }))
+    }
+
+    /// `POST /client/user-authenticators/passkey/authentication-options {challengeId}` (no
+    /// token): options with no allowed credentials, so the browser offers the discoverable ones
+    /// it holds. Asked once per sign-in.
+    pub fn discoverable_authentication_options(
+        &mut self,
+        relying_party: &RelyingParty,
+        challenge_id: Option<&str>,
+    ) -> Result<Value, EmulatorError> {
+        let now = self.now();
+        let pending = challenge_id
+            .and_then(|id| self.sign_ins.get_mut(id))
+            .filter(|pending| pending.expires_at > now && pending.ceremony.is_none())
+            .ok_or_else(|| refused("The challengeId is unknown, expired or already used."))?;
+        let (options, state) = relying_party
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(|error| refused(&format!("Passkey sign-in cannot start: {error}.")))?;
+        pending.ceremony = Some(Box::new(state));
+        Ok(json!({ "challengeId": challenge_id, "options": options.public_key }))
+    }
+
+    /// `POST /client/verify/passkey {authenticationCredential, challengeId}` (no token): the
+    /// user is the one whose passkey signed; the sign-in's action succeeds for them with a new
+    /// idempotency key → `{isVerified, accessToken, userId, userAuthenticatorId, username}`.
+    pub fn discoverable_passkey_verify(
+        &mut self,
+        relying_party: &RelyingParty,
+        challenge_id: Option<&str>,
+        credential: &PublicKeyCredential,
+    ) -> Result<Value, EmulatorError> {
+        let now = self.now();
+        let pending = challenge_id
+            .and_then(|id| self.sign_ins.remove(id))
+            .filter(|pending| pending.expires_at > now)
+            .ok_or_else(|| refused("The challengeId is unknown, expired or already used."))?;
+        let Some(state) = pending.ceremony else {
+            return Err(refused("The passkey sign-in has no options yet."));
+        };
+        let Ok((handle, credential_id)) = relying_party
+            .webauthn
+            .identify_discoverable_authentication(credential)
+        else {
+            return Ok(json!({ "isVerified": false }));
+        };
+        let owner = self.users.iter().find_map(|(user_id, user)| {
+            let stored = user.passkeys.iter().find(|stored| {
+                user.webauthn_handle == Some(handle)
+                    && stored.credential.cred_id().as_slice() == credential_id
+            })?;
+            Some((user_id.clone(), stored.credential.clone()))
+        });
+        let Some((user_id, passkey)) = owner else {
+            tracing::info!("emulator: a passkey sign-in presented an unknown credential");
+            return Ok(json!({ "isVerified": false }));
+        };
+        let result = match relying_party
+            .webauthn
+            .finish_discoverable_authentication_v2(credential, *state, &passkey)
+        {
+            Ok(result) => result,
+            Err(error) => {
+                tracing::info!(%error, "emulator: passkey assertion refused");
+                return Ok(json!({ "isVerified": false }));
+            }
+        };
+        let Some(authenticator_id) = self.record_assertion(&user_id, &result) else {
+            return Ok(json!({ "isVerified": false }));
+        };
+        let idempotency_key = Uuid::new_v4().to_string();
+        let user = self.user(&user_id);
+        user.actions.insert(
+            idempotency_key.clone(),
+            Action {
+                code: pending.action.clone(),
+                state: UserActionState::ChallengeRequired,
+                state_updated_at: now,
+                verification_method: None,
+            },
+        );
+        let username = user.username.clone();
+        let succeeded = Succeeded {
+            user_id: user_id.clone(),
+            idempotency_key,
+            action: pending.action,
+            scopes: Vec::new(),
+        };
+        let validation_token = self.succeed(succeeded, VerificationMethod::Passkey);
+        Ok(json!({
+            "isVerified": true,
+            "accessToken": validation_token,
+            "userId": user_id,
+            "userAuthenticatorId": authenticator_id,
+            "username": username,
+        }))
+    }
+
+    /// After a verified assertion: the credential's counter and the authenticator's last use.
+    /// The authenticator's id, or `None` when the credential is no longer registered.
+    fn record_assertion(
+        &mut self,
+        user_id: &str,
+        result: &webauthn_rs::prelude::AuthenticationResult,
+    ) -> Option<String> {
+        let stamp = timestamp(self.now());
+        let user = self.user(user_id);
+        let stored = user
+            .passkeys
+            .iter_mut()
+            .find(|stored| stored.credential.cred_id() == result.cred_id())?;
+        stored.credential.update_credential(result);
+        let authenticator_id = stored.authenticator_id.clone();
+        if let Some(listed) = user
+            .authenticators
+            .iter_mut()
+            .find(|a| a.user_authenticator_id == authenticator_id)
+        {
+            listed.last_verified_at = Some(stamp);
+        }
+        Some(authenticator_id)
     }
 
     /// The action behind a bearer token, to mark as succeeded.

@@ -50,6 +50,9 @@ impl Store {
         if attributes.phone_number.is_some() {
             user.phone_number.clone_from(&attributes.phone_number);
         }
+        if attributes.username.is_some() {
+            user.username.clone_from(&attributes.username);
+        }
         let enrolled = enrolled_methods(&user.authenticators);
         let state = if enrolled.is_empty() {
             UserActionState::Allow
@@ -170,7 +173,7 @@ impl Store {
             email_verified: Some(has(VerificationMethod::EmailOtp)),
             phone_number: user.and_then(|u| u.phone_number.clone()),
             phone_number_verified: Some(has(VerificationMethod::Sms)),
-            username: None,
+            username: user.and_then(|u| u.username.clone()),
             display_name: None,
             default_verification_method: enrolled.first().cloned(),
             enrolled_verification_methods: Some(enrolled),
