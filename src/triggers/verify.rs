@@ -24,8 +24,9 @@
 //! state `CHALLENGE_SUCCEEDED` by `PASSKEY`; the challenge succeeded no more than
 //! `PASSKEY_SIGN_IN_MAX_AGE_SECONDS` ago; and that challenge answers one round only, across
 //! instances (the replay store, keyed by user, action and the challenge's idempotency key; a
-//! store that cannot answer refuses). It never answers a first-authenticator round, where only
-//! the user's own contact counts.
+//! store that cannot answer refuses). Every answer proved by a passkey, a round's own included,
+//! is recorded there, so no passkey proof answers two rounds. It never answers a
+//! first-authenticator round, where only the user's own contact counts.
 //!
 //! Never an error: a malformed answer, an upstream error or a timeout is a wrong answer, logged,
 //! so nothing internal reaches Cognito's message to the client. The whole check runs within
@@ -243,6 +244,10 @@ impl SignInChallenge {
             return Err(Refusal::Mismatch("action"));
         }
         let method = validation.verification_method.as_ref();
+        let succeeded_at = validation
+            .state_updated_at
+            .as_deref()
+            .and_then(|at| humantime::parse_rfc3339_weak(at).ok());
         match kind {
             AnswerKind::Round => {
                 if validation.idempotency_key.as_ref() != Some(round) {
@@ -253,18 +258,21 @@ impl SignInChallenge {
                 if method != Some(&VerificationMethod::Passkey) {
                     return Err(Refusal::NotAPasskey(method.cloned()));
                 }
-                let succeeded_at = validation
-                    .state_updated_at
-                    .as_deref()
-                    .and_then(|at| humantime::parse_rfc3339_weak(at).ok())
-                    .ok_or(Refusal::Stale)?;
-                let challenge = validation
-                    .idempotency_key
-                    .as_deref()
-                    .ok_or(Refusal::Mismatch("passkey challenge"))?;
-                self.use_passkey_sign_in_once(sub, challenge, succeeded_at)
-                    .await?;
+                if !self.is_recent(succeeded_at.ok_or(Refusal::Stale)?) {
+                    return Err(Refusal::Stale);
+                }
             }
+        }
+        // One passkey challenge answers one round, whichever way it is presented: a round's own
+        // proof is otherwise still a fresh passkey sign-in for the next round.
+        if method == Some(&VerificationMethod::Passkey) {
+            let challenge = validation
+                .idempotency_key
+                .as_deref()
+                .ok_or(Refusal::Mismatch("passkey challenge"))?;
+            let succeeded_at = succeeded_at.unwrap_or_else(SystemTime::now);
+            self.use_passkey_challenge_once(sub, challenge, succeeded_at)
+                .await?;
         }
         if first_authenticator {
             self.check_own_contact(event, sub, round, method).await?;
@@ -274,25 +282,25 @@ impl SignInChallenge {
         Ok(())
     }
 
-    /// A passkey sign-in answers one round, and only soon after it succeeded.
-    async fn use_passkey_sign_in_once(
+    /// Whether a passkey sign-in that succeeded at `succeeded_at` may still answer a round.
+    fn is_recent(&self, succeeded_at: SystemTime) -> bool {
+        match SystemTime::now().duration_since(succeeded_at) {
+            Ok(age) => age <= self.policy.passkey_sign_in_max_age,
+            Err(ahead) => ahead.duration() <= CLOCK_SKEW,
+        }
+    }
+
+    /// Marks the passkey challenge used; refused when it already answered a round, or when the
+    /// store cannot say.
+    async fn use_passkey_challenge_once(
         &self,
         sub: &str,
         challenge: &str,
         succeeded_at: SystemTime,
     ) -> Result<(), Refusal> {
-        let max_age = self.policy.passkey_sign_in_max_age;
-        let now = SystemTime::now();
-        let fresh = match now.duration_since(succeeded_at) {
-            Ok(age) => age <= max_age,
-            Err(ahead) => ahead.duration() <= CLOCK_SKEW,
-        };
-        if !fresh {
-            return Err(Refusal::Stale);
-        }
         let digest = ChallengeDigest::of(sub, &self.action, challenge);
         // Kept until the age rule alone would refuse it.
-        let forget_after = succeeded_at + max_age + CLOCK_SKEW;
+        let forget_after = succeeded_at + self.policy.passkey_sign_in_max_age + CLOCK_SKEW;
         match self.replay.first_use(&digest, forget_after).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(Refusal::Replayed),

@@ -150,6 +150,35 @@ impl World {
             .collect()
     }
 
+    /// A passkey the user adds with an `add:authenticators` token (what the API's enrollment
+    /// token is).
+    pub(crate) async fn add_passkey(&self, sub: &str) -> SoftPasskey {
+        let tracked = self
+            .sign_in
+            .authsignal
+            .track(
+                sub,
+                "enrollAuthenticator",
+                &cognito_authsignal::authsignal::TrackAttributes {
+                    scope: Some("add:authenticators".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut passkey = SoftPasskey::new("localhost", "http://localhost:5173");
+        let (status, body) = passkey
+            .enroll(
+                &self.local,
+                tracked.token.as_deref().unwrap(),
+                sub,
+                Fault::None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        passkey
+    }
+
     fn foreign_removals(&self) -> Vec<ChangeEvent> {
         self.events
             .0
@@ -324,29 +353,7 @@ async fn a_first_round_is_not_answered_with_a_passkey() {
     let world = World::start().await;
     let (public, private) = world.round(VICTIM).await;
     // A passkey the user added meanwhile through the API's enrollment token.
-    let tracked = world
-        .sign_in
-        .authsignal
-        .track(
-            VICTIM.0,
-            "enrollAuthenticator",
-            &cognito_authsignal::authsignal::TrackAttributes {
-                scope: Some("add:authenticators".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut passkey = SoftPasskey::new("localhost", "http://localhost:5173");
-    let (status, body) = passkey
-        .enroll(
-            &world.local,
-            tracked.token.as_deref().unwrap(),
-            "victim",
-            Fault::None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let mut passkey = world.add_passkey(VICTIM.0).await;
     let verified = passkey
         .sign_in(&world.local, public["token"].as_str().unwrap(), Fault::None)
         .await;
@@ -388,29 +395,7 @@ async fn after_the_first_sign_in_a_passkey_added_later_signs_in() {
 
     // Signed in, the user adds a passkey with an `add:authenticators` token (what the API's
     // enrollment token is).
-    let tracked = world
-        .sign_in
-        .authsignal
-        .track(
-            VICTIM.0,
-            "enrollAuthenticator",
-            &cognito_authsignal::authsignal::TrackAttributes {
-                scope: Some("add:authenticators".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut passkey = SoftPasskey::new("localhost", "http://localhost:5173");
-    let (status, body) = passkey
-        .enroll(
-            &world.local,
-            tracked.token.as_deref().unwrap(),
-            "victim",
-            Fault::None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let mut passkey = world.add_passkey(VICTIM.0).await;
 
     let (public, private) = world.round(VICTIM).await;
     assert_eq!(private["firstAuthenticator"], "false");

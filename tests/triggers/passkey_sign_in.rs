@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use cognito_authsignal::authsignal::TrackAttributes;
 use cognito_authsignal::authsignal::VerificationMethod;
 use cognito_authsignal::replay::{ChallengeDigest, ReplayStore, ReplayStoreError};
 use cognito_authsignal::triggers::verify::Refusal;
@@ -21,8 +20,7 @@ const BOB: (&str, &str) = ("u-bob", "bob@example.com");
 /// The trigger's sign-in action (`support::challenge`).
 const SIGN_IN: &str = "cognitoAuth";
 
-/// `user` proves their email at a first sign-in, then adds a passkey with an
-/// `add:authenticators` token (what the API's enrollment token is).
+/// `user` proves their email at a first sign-in, then adds a passkey.
 async fn with_passkey(world: &World, user: (&str, &str)) -> SoftPasskey {
     let (public, private) = world.round(user).await;
     let proof = world
@@ -30,30 +28,7 @@ async fn with_passkey(world: &World, user: (&str, &str)) -> SoftPasskey {
         .answer_email_challenge(public["token"].as_str().unwrap(), user.1)
         .await;
     world.answer(user, &private, &proof).await.unwrap();
-    let tracked = world
-        .sign_in
-        .authsignal
-        .track(
-            user.0,
-            "enrollAuthenticator",
-            &TrackAttributes {
-                scope: Some("add:authenticators".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut passkey = SoftPasskey::new("localhost", "http://localhost:5173");
-    let (status, body) = passkey
-        .enroll(
-            &world.local,
-            tracked.token.as_deref().unwrap(),
-            user.1,
-            Fault::None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    passkey
+    world.add_passkey(user.0).await
 }
 
 /// The token of a sign-in with `passkey` for `action`, started with no token and no username.
@@ -106,6 +81,22 @@ async fn a_passkey_sign_in_answers_one_round_only() {
         .unwrap();
     let second = later_round(&world, ALICE).await;
     let refused = world.answer(ALICE, &second, &passkey_answer(&token)).await;
+    assert!(matches!(refused, Err(Refusal::Replayed)), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_rounds_passkey_proof_does_not_answer_another_round_as_a_passkey_sign_in() {
+    let world = World::start().await;
+    let mut passkey = with_passkey(&world, ALICE).await;
+    let (public, first) = world.round(ALICE).await;
+    let verified = passkey
+        .sign_in(&world.local, public["token"].as_str().unwrap(), Fault::None)
+        .await;
+    let proof = verified["accessToken"].as_str().unwrap();
+    world.answer(ALICE, &first, proof).await.unwrap();
+    // The same proof, minutes fresh, by passkey, for this user and action: still one challenge.
+    let second = later_round(&world, ALICE).await;
+    let refused = world.answer(ALICE, &second, &passkey_answer(proof)).await;
     assert!(matches!(refused, Err(Refusal::Replayed)), "{refused:?}");
 }
 

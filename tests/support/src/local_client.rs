@@ -119,13 +119,23 @@ impl LocalClient {
         authsignal_token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
+        self.client_post(path, format!("Bearer {authsignal_token}"), body)
+            .await
+    }
+
+    async fn client_post(
+        &self,
+        path: &str,
+        authorization: String,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .post(format!(
                 "{}/local/authsignal/v1/client/{path}",
                 self.base_url
             ))
-            .bearer_auth(authsignal_token)
+            .header("Authorization", authorization)
             .header("Content-Type", "application/json");
         if let Some(body) = body {
             request = request.body(body.to_string());
@@ -145,20 +155,8 @@ impl LocalClient {
     ) -> (u16, Value) {
         use base64::Engine;
         let basic = base64::engine::general_purpose::STANDARD.encode(tenant_id);
-        let response = self
-            .http
-            .post(format!(
-                "{}/local/authsignal/v1/client/{path}",
-                self.base_url
-            ))
-            .header("Authorization", format!("Basic {basic}"))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
+        self.client_post(path, format!("Basic {basic}"), Some(body))
             .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Enrolls `email` for the user behind `token` the way an app would: enrollment token from
