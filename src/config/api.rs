@@ -20,6 +20,10 @@ pub struct ApiConfig {
     pub cors_allowed_origins: Vec<String>,
     /// The Authsignal action of each kind of token the API issues or accepts.
     pub actions: ActionsConfig,
+    /// `PASSKEY_RP_ID`: the relying-party id the tenant's passkeys are bound to (the domain
+    /// set in Authsignal). With it, authenticator lists tell the browser which passkeys are
+    /// still accepted (WebAuthn's Signal API); without it they leave that out.
+    pub passkey_rp_id: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -30,6 +34,7 @@ impl Default for ApiConfig {
             settings_redirect_allowlist: Vec::new(),
             cors_allowed_origins: Vec::new(),
             actions: ActionsConfig::default(),
+            passkey_rp_id: None,
         }
     }
 }
@@ -67,6 +72,13 @@ impl ApiConfig {
                 Err(message) => problem("CORS_ALLOWED_ORIGINS", format!("`{entry}` {message}")),
             }
         }
+        let passkey_rp_id = non_empty(lookup("PASSKEY_RP_ID"));
+        if let Some(rp_id) = passkey_rp_id.as_deref().filter(|id| !is_rp_id(id)) {
+            problem(
+                "PASSKEY_RP_ID",
+                format!("`{rp_id}` is not a domain (lower-case, no scheme, port or path)"),
+            );
+        }
         let actions = ActionsConfig::read(lookup, problems);
         Some(ApiConfig {
             admin_group,
@@ -74,8 +86,22 @@ impl ApiConfig {
             settings_redirect_allowlist: allowlist,
             cors_allowed_origins: origins,
             actions,
+            passkey_rp_id,
         })
     }
+}
+
+/// A WebAuthn relying-party id: a domain such as `example.com` or `localhost`.
+fn is_rp_id(id: &str) -> bool {
+    id.len() <= 253
+        && id.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
 }
 
 /// An allow-list entry: an absolute http(s) URL without credentials, query or fragment.
@@ -128,6 +154,7 @@ mod tests {
                 "https://app.example.com,http://localhost:5173",
             ),
             ("AUTHSIGNAL_ENROLLMENT_ACTION", "enrollMfa"),
+            ("PASSKEY_RP_ID", "example.com"),
         ]);
         let api = config(&vars).unwrap().api;
         assert_eq!(api.admin_group, "helpdesk");
@@ -138,6 +165,7 @@ mod tests {
             vec!["https://app.example.com", "http://localhost:5173"]
         );
         assert_eq!(api.actions.enrollment, "enrollMfa");
+        assert_eq!(api.passkey_rp_id.as_deref(), Some("example.com"));
     }
 
     #[test]
@@ -152,6 +180,7 @@ mod tests {
             ),
             ("CORS_ALLOWED_ORIGINS", "*,https://app.example.com/path"),
             ("AUTHSIGNAL_ENROLLMENT_ACTION", "add authenticator"),
+            ("PASSKEY_RP_ID", "https://Example.com"),
         ])
         .unwrap_err();
         let variables: Vec<&str> = err.problems.iter().map(|p| p.variable).collect();
@@ -163,6 +192,7 @@ mod tests {
                 "SETTINGS_REDIRECT_ALLOWLIST",
                 "CORS_ALLOWED_ORIGINS",
                 "CORS_ALLOWED_ORIGINS",
+                "PASSKEY_RP_ID",
                 "AUTHSIGNAL_ENROLLMENT_ACTION",
             ]
         );

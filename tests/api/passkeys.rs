@@ -11,6 +11,7 @@ use crate::local_client::LocalClient;
 use crate::soft_passkey::{Fault, SoftPasskey};
 
 const CLIENT_ID: &str = "localdevclient";
+const GOOGLE_PASSWORD_MANAGER: &str = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4";
 
 #[tokio::test]
 async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
@@ -18,6 +19,12 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
     let local = LocalClient::new(&dev.base_url);
     let port = dev.base_url.rsplit_once(':').unwrap().1;
     let mut passkey = SoftPasskey::new("localhost", &format!("http://localhost:{port}"));
+    // Google Password Manager's, synced.
+    passkey.aaguid = *uuid::Uuid::parse_str(GOOGLE_PASSWORD_MANAGER)
+        .unwrap()
+        .as_bytes();
+    passkey.backup_eligible = true;
+    passkey.backed_up = true;
     let email = "passkey-e2e@example.com";
 
     // Sign up, then the first sign-in with an email code (which enrolls the email).
@@ -47,6 +54,29 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
         .map(|a| a["verificationMethod"].as_str().unwrap())
         .collect();
     assert_eq!(methods, ["EMAIL_OTP", "PASSKEY"], "{listed:?}");
+    // Named after its provider (the AAGUID in the bundled list), with its sync state.
+    let listed_passkey = &listed[1];
+    assert_eq!(listed_passkey["displayName"], "Google Password Manager");
+    assert_eq!(listed_passkey["aaguid"], GOOGLE_PASSWORD_MANAGER);
+    assert_eq!(listed_passkey["backupEligible"], true);
+    assert_eq!(listed_passkey["backedUp"], true);
+    assert_eq!(listed_passkey["credentialId"], passkey.credential_id_b64());
+    assert!(listed_passkey["createdAt"].is_string(), "{listed_passkey}");
+    assert!(
+        listed_passkey["lastVerifiedAt"].is_string(),
+        "{listed_passkey}"
+    );
+    // What the browser needs to prune other passkeys for this user: the handle the passkey was
+    // registered with (the emulator's registration options) is the one the API names.
+    let response = local
+        .call(Method::GET, "/v1/me/authenticators", &access, None)
+        .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["passkeys"],
+        json!({ "rpId": "localhost", "userHandle": passkey.user_handle, "credentialIds": [passkey.credential_id_b64()] })
+    );
+    assert!(passkey.user_handle.is_some());
 
     // Sign in again, answering Cognito's challenge with the passkey.
     let (status, started) = local
@@ -101,7 +131,12 @@ async fn a_passkey_enrolled_through_the_api_signs_in_to_cognito_and_steps_up() {
             &[("Authsignal-Validation-Token", validation)],
         )
         .await;
-    assert_eq!(removed.status(), 204);
+    assert_eq!(removed.status(), 200);
+    let answer: Value = removed.json().await.unwrap();
+    assert_eq!(
+        answer["passkeys"]["credentialIds"],
+        json!([passkey.credential_id_b64()])
+    );
     let left = local.list(&access).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["verificationMethod"], "PASSKEY");

@@ -132,7 +132,7 @@ async fn a_step_up_token_used_on_one_instance_is_refused_on_another() {
             &with_proof,
         )
         .await;
-    assert_eq!(first.status(), 204);
+    assert_eq!(first.status(), 200);
     let replayed = second_instance
         .call_with(
             Method::DELETE,
@@ -209,7 +209,7 @@ async fn spend_one_step_up_twice(
     let (stale, ids, tokens) = stale_user_with_both_tokens(stack, sub).await;
     let [first, second] = order.map(|index| tokens[index].as_str());
     let removed = remove_with(first_at, &stale, &ids[0], first).await;
-    assert_eq!(removed.status(), 204, "{sub}");
+    assert_eq!(removed.status(), 200, "{sub}");
     let replayed = remove_with(second_at, &stale, &ids[1], second).await;
     assert_eq!(
         stack.list(&stack.token(sub, &[], 60)).await.len(),

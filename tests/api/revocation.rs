@@ -138,7 +138,7 @@ async fn remove_one_of_two(stack: &Stack, sub: &str) {
             None,
         )
         .await;
-    assert_eq!(response.status(), 204);
+    assert_eq!(response.status(), 200);
     assert_eq!(stack.list(&fresh).await.len(), 1);
 }
 

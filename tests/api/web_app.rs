@@ -1,8 +1,9 @@
 //! The example web app (`examples/web`, built by `make web`) in Debian's Chromium, driven by
 //! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
-//! sign-in (Chromium's virtual authenticator), enrollment, step-up, the admin view, the error
-//! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
-//! (`examples/web/tests/browser.mjs`).
+//! sign-in (Chromium's virtual authenticator), passkey sign-in without a username (autofill and
+//! the button), the WebAuthn Signal API calls and their effect on the authenticator, enrollment,
+//! step-up, the admin view, the error paths, the pre-built UI variant and password-then-MFA
+//! sign-in (`CUSTOM_WITH_SRP`) (`examples/web/tests/browser.mjs`).
 
 use std::path::PathBuf;
 
@@ -82,6 +83,12 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
     for step in [
         "ok - email OTP sign-in",
         "ok - add a passkey",
+        "ok - the passkey is listed by provider with its sync state and dates",
+        "ok - after the list, the page tells the browser the user's accepted passkeys (signalAllAcceptedCredentials)",
+        "ok - removing the passkey: the answer's list goes to signalAllAcceptedCredentials and the authenticator drops it",
+        "ok - autofill: after sign-out, the username field offers the passkey (conditional mediation), which signs in",
+        "ok - 'Sign in with a passkey' (a browser without autofill): no username typed",
+        "ok - a passkey the site does not know (autofill): the sign-in says so and signals it unknown",
         "ok - sign in with the passkey",
         "ok - remove the email after the sign-in went stale: 'Confirm it's you' with the passkey",
         "ok - the admin finds the first user by id; their only passkey cannot be removed (last_authenticator)",
@@ -92,7 +99,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
     ] {
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
-    assert!(stdout.contains("18 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("25 passed, 0 failed"), "{stdout}");
     let screenshot = screenshot_dir("passwordless").join("account.png");
     assert!(
         screenshot.is_file(),
@@ -127,5 +134,9 @@ async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
         "{stdout}"
     );
     assert!(stdout.contains("ok - sign in with the passkey"), "{stdout}");
-    assert!(stdout.contains("18 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("ok - password-then-MFA: no passkey sign-in without a username"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("23 passed, 0 failed"), "{stdout}");
 }

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 pub const SECRET: &str = "sk_local_emulator_test";
 
 pub struct EmulatorApp {
-    pub base_url: String,
     pub api_url: String,
     pub http: reqwest::Client,
     /// Client API and outbox helpers.
@@ -26,7 +25,6 @@ impl EmulatorApp {
             .unwrap();
         EmulatorApp {
             local: LocalClient::new(&served.base_url),
-            base_url: served.base_url,
             api_url: served.api_url,
             http: reqwest::Client::new(),
         }
@@ -252,12 +250,7 @@ async fn email_otp_enrollment_follows_the_scope_and_expiry_rules() {
     assert_eq!(status, 200);
 
     // Tokens last ten minutes.
-    app.http
-        .post(format!("{}/local/authsignal/clock", app.base_url))
-        .json(&json!({ "advanceSeconds": 601 }))
-        .send()
-        .await
-        .unwrap();
+    app.local.advance_clock(601).await;
     let (status, expired) = app
         .local
         .client_api_raw("challenge/email-otp", &scoped, None)

@@ -114,6 +114,66 @@ async fn a_registered_passkey_is_listed_and_signs_in() {
 }
 
 #[tokio::test]
+async fn a_passkey_is_recorded_with_its_model_its_backup_flags_and_its_last_use() {
+    let passkeys = Passkeys::start().await;
+    let user = "2c9e-synced-later";
+    // A passkey its provider may sync but has not synced yet, from a model the list knows.
+    let aaguid = "fbfc3007-154e-4ecc-8c0b-6e020557d7bd";
+    let mut passkey = SoftPasskey::new("localhost", ORIGIN);
+    passkey.aaguid = *uuid::Uuid::parse_str(aaguid).unwrap().as_bytes();
+    passkey.backup_eligible = true;
+    let enrollment = passkeys.token(user, "addAuthenticator", None).await;
+    let (status, added) = passkeys
+        .register(&enrollment, &mut passkey, Fault::None)
+        .await;
+    assert_eq!(status, 200, "{added}");
+    let listed = passkeys.client.get_authenticators(user).await.unwrap();
+    let credential = listed[0].webauthn_credential.clone().unwrap();
+    assert_eq!(credential.aaguid.as_deref(), Some(aaguid));
+    assert_eq!(
+        credential.credential_device_type.as_deref(),
+        Some("multiDevice")
+    );
+    assert_eq!(credential.credential_backed_up, Some(false));
+    assert!(credential.verified_at.is_some());
+    // No mapping of its own: the API names the provider from its list.
+    assert_eq!(credential.aaguid_mapping, None);
+
+    // Synced since: the next sign-in says so, and is the last use.
+    passkeys.app.local.advance_clock(60).await;
+    passkey.backed_up = true;
+    let sign_in = passkeys.token(user, "signIn", None).await;
+    let verified = passkeys.sign_in(&sign_in, &mut passkey, Fault::None).await;
+    assert_eq!(verified["isVerified"], true, "{verified}");
+    let listed = passkeys.client.get_authenticators(user).await.unwrap();
+    let credential = listed[0].webauthn_credential.clone().unwrap();
+    assert_eq!(credential.credential_backed_up, Some(true));
+    assert!(
+        listed[0].last_verified_at > listed[0].created_at,
+        "{listed:?}"
+    );
+
+    // A single-device passkey (no BE flag) says so.
+    let mut device_bound = SoftPasskey::new("localhost", ORIGIN);
+    let other = "2c9e-device-bound";
+    let enrollment = passkeys.token(other, "addAuthenticator", None).await;
+    let (status, _) = passkeys
+        .register(&enrollment, &mut device_bound, Fault::None)
+        .await;
+    assert_eq!(status, 200);
+    let listed = passkeys.client.get_authenticators(other).await.unwrap();
+    let credential = listed[0].webauthn_credential.clone().unwrap();
+    assert_eq!(
+        credential.credential_device_type.as_deref(),
+        Some("singleDevice")
+    );
+    assert_eq!(
+        credential.aaguid.as_deref(),
+        Some("00000000-0000-0000-0000-000000000000")
+    );
+}
+
+#[tokio::test]
 async fn an_assertion_with_any_defect_is_refused() {
     let passkeys = Passkeys::start().await;
     let user = "passkey-defects";

@@ -42,7 +42,7 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
             None,
         )
         .await;
-    assert_eq!(removed.status(), 204);
+    assert_eq!(removed.status(), 200);
 
     let delivered = dev
         .wait_for_log(

@@ -1,8 +1,9 @@
 // "Account security": the signed-in user's authenticators, through the generated API client.
 // Adding one takes an enrollment token from the API (a track with the `add:authenticators`
 // scope) and runs Authsignal's enrollment in the browser with it; removing one is an API call.
-import { api, ok, problemMessage, type Authenticator } from "./api/client";
+import { api, ok, problemMessage, type Authenticator, type AuthenticatorList } from "./api/client";
 import { authsignal } from "./challenge";
+import { signalAcceptedPasskeys } from "./passkey-signals";
 import { withStepUp } from "./step-up";
 import { button, h, inputForm, messageOf, showError, showInfo } from "./ui";
 
@@ -15,9 +16,14 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
   const list = h("ul", { class: "authenticators", "data-testid": "authenticators" });
   const enrollHost = h("div", { "data-testid": "enroll" });
 
+  /** Shows the list and tells the browser which of the user's passkeys are still accepted. */
+  async function show(answer: AuthenticatorList): Promise<void> {
+    renderAuthenticators(list, answer.authenticators, remove);
+    await signalAcceptedPasskeys(answer.passkeys);
+  }
+
   async function refresh(): Promise<void> {
-    const { authenticators } = ok(await api().GET("/v1/me/authenticators"));
-    renderAuthenticators(list, authenticators, remove);
+    await show(ok(await api().GET("/v1/me/authenticators")));
   }
 
   async function remove(authenticator: Authenticator): Promise<void> {
@@ -31,8 +37,9 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
     );
     // 409 `last_authenticator` and every other refusal: the problem's detail says why.
     if (!result.response.ok) return showError(problemMessage(result.error, result.response));
-    showInfo(`Removed ${authenticator.verificationMethod}.`);
-    await refresh();
+    showInfo(`Removed ${describe(authenticator)}.`);
+    // The answer is the list that is left.
+    await show(ok(result));
   }
 
   /** An Authsignal client token allowed to add an authenticator (after a step-up if needed). */
@@ -132,7 +139,24 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
   void refresh().catch((error: unknown) => showError(messageOf(error)));
 }
 
-/** One row per authenticator, each with a Remove button; shared with the admin view. */
+/** How the methods are grouped on the page, in this order; anything else goes last. */
+const GROUPS: { title: string; methods: string[] }[] = [
+  { title: "Passkeys", methods: ["PASSKEY", "SECURITY_KEY"] },
+  { title: "Email", methods: ["EMAIL_OTP", "EMAIL_MAGIC_LINK"] },
+  { title: "Phone", methods: ["SMS", "WHATSAPP"] },
+  { title: "Authenticator apps", methods: ["AUTHENTICATOR_APP"] },
+];
+
+/** "the passkey “Google Password Manager”", "email j***@example.com": what the user recognises. */
+export function describe(authenticator: Authenticator): string {
+  if (authenticator.verificationMethod === "PASSKEY") return `the passkey “${authenticator.displayName ?? "Passkey"}”`;
+  const contact = authenticator.email ?? authenticator.phoneNumber;
+  if (authenticator.email) return `email ${contact}`;
+  if (authenticator.phoneNumber) return `phone ${contact}`;
+  return authenticator.displayName ?? authenticator.verificationMethod;
+}
+
+/** The authenticators grouped by kind, each with its details and a Remove button; shared with the admin view. */
 export function renderAuthenticators(
   list: HTMLElement,
   authenticators: Authenticator[],
@@ -142,16 +166,60 @@ export function renderAuthenticators(
     list.replaceChildren(h("li", { class: "empty", "data-testid": "authenticators-empty" }, "No authenticators."));
     return;
   }
+  const known = GROUPS.flatMap((group) => group.methods);
+  const groups = [
+    ...GROUPS.map((group) => ({ title: group.title, members: authenticators.filter((a) => group.methods.includes(a.verificationMethod)) })),
+    { title: "Other", members: authenticators.filter((a) => !known.includes(a.verificationMethod)) },
+  ].filter((group) => group.members.length > 0);
   list.replaceChildren(
-    ...authenticators.map((authenticator) =>
+    ...groups.map((group) =>
       h(
         "li",
-        { "data-testid": "authenticator", "data-method": authenticator.verificationMethod, "data-id": authenticator.id },
-        h("span", { class: "method", "data-testid": "authenticator-method" }, authenticator.verificationMethod),
-        h("span", { class: "detail" }, authenticator.email ?? authenticator.phoneNumber ?? authenticator.displayName ?? ""),
-        h("span", { class: "date" }, authenticator.createdAt ? `added ${authenticator.createdAt.slice(0, 10)}` : ""),
-        button("Remove", "authenticator-remove", () => onRemove(authenticator)),
+        { class: "group", "data-testid": "authenticator-group", "data-group": group.title },
+        h("h3", {}, group.title),
+        h("ul", {}, ...group.members.map((authenticator) => row(authenticator, onRemove))),
       ),
     ),
   );
+}
+
+function row(authenticator: Authenticator, onRemove: (authenticator: Authenticator) => Promise<void>): HTMLElement {
+  const passkey = authenticator.verificationMethod === "PASSKEY";
+  const name = passkey
+    ? (authenticator.displayName ?? "Passkey")
+    : (authenticator.email ?? authenticator.phoneNumber ?? authenticator.displayName ?? authenticator.verificationMethod);
+  const icon = authenticator.iconUrl
+    ? h("img", { class: "icon", src: authenticator.iconUrl, alt: "", width: "24", height: "24" })
+    : h("span", { class: "icon neutral", "aria-hidden": "true" }, passkey ? "🔑" : "✉");
+  const facts = [
+    passkey && syncState(authenticator),
+    authenticator.createdAt && `Added ${day(authenticator.createdAt)}`,
+    authenticator.lastVerifiedAt && `Last used ${day(authenticator.lastVerifiedAt)}`,
+  ].filter((fact): fact is string => Boolean(fact));
+  const remove = button("Remove", "authenticator-remove", () => onRemove(authenticator));
+  remove.setAttribute("aria-label", `Remove ${describe(authenticator)}`);
+  return h(
+    "li",
+    { "data-testid": "authenticator", "data-method": authenticator.verificationMethod, "data-id": authenticator.id },
+    icon,
+    h(
+      "div",
+      { class: "detail" },
+      h("span", { class: "name", "data-testid": "authenticator-name" }, name),
+      h("span", { class: "facts", "data-testid": "authenticator-facts" }, facts.join(" · ")),
+    ),
+    remove,
+  );
+}
+
+/** WebAuthn's backup flags: a synced passkey is in the user's password manager on all their devices. */
+function syncState(authenticator: Authenticator): string | undefined {
+  if (authenticator.backedUp) return "Synced";
+  if (authenticator.backupEligible === false) return "This device only";
+  if (authenticator.backupEligible) return "Not synced yet";
+  return undefined;
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
 }

@@ -1,6 +1,6 @@
 // Help-desk view, shown to members of the admin group: any user's authenticators by user id
 // (their Cognito `sub`), and removal, the last one included.
-import { renderAuthenticators } from "./account";
+import { describe, renderAuthenticators } from "./account";
 import { api, ok, problemMessage, type Authenticator } from "./api/client";
 import { withStepUp } from "./step-up";
 import { h, inputForm, showError, showInfo } from "./ui";
@@ -26,8 +26,10 @@ export function renderAdmin(root: HTMLElement): void {
       }),
     );
     if (!result.response.ok) return showError(problemMessage(result.error, result.response));
-    showInfo(`Removed ${authenticator.verificationMethod} from ${userId}.`);
-    await find();
+    showInfo(`Removed ${describe(authenticator)} from ${userId}.`);
+    // The answer is the user's list that is left. No passkey signal: this browser is the
+    // admin's, and holds none of the user's passkeys.
+    renderAuthenticators(list, ok(result).authenticators, remove);
   }
 
   root.replaceChildren(

@@ -1,16 +1,26 @@
 // Sign up and sign in with Amplify v6 against the Cognito user pool. The pool's custom-auth
 // triggers make every sign-in end with an Authsignal challenge (CUSTOM_CHALLENGE): the app
 // answers it with @authsignal/browser and hands the validation token to Cognito.
+//
+// Passwordless mode also signs in with a passkey and no username: from the username field's
+// autofill (conditional mediation) or the "Sign in with a passkey" button. The passkey sign-in
+// runs first, for the sign-in action; its answer names the user, whose Cognito sign-in then
+// starts and is answered with that passkey's token (`"kind": "passkeySignIn"`).
 import { confirmSignIn, signIn, signUp, type SignInOutput } from "aws-amplify/auth";
-import { ChallengeEnded, runChallenge, runPrebuilt } from "./challenge";
+import { authsignal, ChallengeEnded, runChallenge, runPrebuilt } from "./challenge";
 import type { AppConfig } from "./config";
-import { clearStatus, h, messageOf, showError, showInfo } from "./ui";
+import { signalUnknownPasskey } from "./passkey-signals";
+import { button, clearStatus, h, messageOf, showError, showInfo } from "./ui";
 
 export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: () => Promise<void>): void {
   const withPassword = config.signInMode === "password_then_mfa";
   const challengeHost = h("div", { "data-testid": "challenge" });
 
-  async function startSignIn(username: string, password: string): Promise<void> {
+  /**
+   * Cognito's custom-auth sign-in; `passkeyToken` (from a passkey sign-in the app already ran)
+   * answers the first round, and any refused answer falls back to the round's own challenge.
+   */
+  async function startSignIn(username: string, password: string, passkeyToken?: string): Promise<void> {
     challengeHost.replaceChildren();
     try {
       let output = await signIn({
@@ -18,6 +28,12 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
         password: withPassword ? password : undefined,
         options: { authFlowType: withPassword ? "CUSTOM_WITH_SRP" : "CUSTOM_WITHOUT_SRP" },
       });
+      if (passkeyToken && !output.isSignedIn) {
+        showInfo("Checking…");
+        const answer = JSON.stringify({ token: passkeyToken, kind: "passkeySignIn" });
+        output = await confirmSignIn({ challengeResponse: answer });
+        if (!output.isSignedIn) showError("The passkey was not accepted. Confirm it's you another way.");
+      }
       while (!output.isSignedIn) {
         const answer = await answerChallenge(output, challengeHost);
         showInfo("Checking…");
@@ -61,8 +77,9 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
     });
   });
 
+  // `webauthn` lets the browser offer passkeys in the username field's autofill.
   const signInForm = form("sign-in", "Sign in", [
-    field("Username", "sign-in-username", "text", "username"),
+    field("Username", "sign-in-username", "text", withPassword ? "username" : "username webauthn"),
     withPassword && field("Password", "sign-in-password", "password", "current-password"),
   ]);
   signInForm.addEventListener("submit", (event) => {
@@ -73,10 +90,54 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
     });
   });
 
+  /**
+   * A passkey sign-in with no username, then Cognito's for the user it names. `autofill`: the
+   * request waits for the user to pick a passkey in the username field's autofill; a later
+   * request (the button) aborts it, which ends it quietly.
+   */
+  async function signInWithPasskey(autofill: boolean): Promise<void> {
+    let result;
+    try {
+      result = await authsignal().passkey.signIn({ action: config.signInAction, autofill });
+    } catch (error) {
+      if (autofill) return;
+      throw new Error(`The passkey was not used (${error instanceof Error ? error.name : "cancelled"}).`);
+    }
+    const signedIn = result.data;
+    if (!signedIn && !result.error) return; // an autofill request was already waiting
+    if (signedIn?.isVerified && signedIn.token && signedIn.username) {
+      await startSignIn(signedIn.username, "", signedIn.token);
+      return;
+    }
+    // Not verified: most often a passkey removed here that the password manager still offers.
+    const credentialId = signedIn?.authenticationResponse?.id;
+    if (credentialId) await signalUnknownPasskey(credentialId);
+    void startAutofill();
+    throw new Error(
+      credentialId
+        ? "That passkey is not registered here any more. Sign in with your username."
+        : (result.errorDescription ?? result.error ?? "The passkey was not accepted."),
+    );
+  }
+
+  async function startAutofill(): Promise<void> {
+    if (withPassword || !(await PublicKeyCredential.isConditionalMediationAvailable?.())) return;
+    await signInWithPasskey(true).catch((error: unknown) => showError(messageOf(error)));
+  }
+
+  const passkeyButton =
+    !withPassword &&
+    h(
+      "div",
+      { class: "actions" },
+      button("Sign in with a passkey", "sign-in-passkey", () => signInWithPasskey(false)),
+    );
+
   root.replaceChildren(
-    h("section", { class: "panel", "data-testid": "sign-in-screen" }, signInForm, challengeHost),
+    h("section", { class: "panel", "data-testid": "sign-in-screen" }, signInForm, passkeyButton, challengeHost),
     h("section", { class: "panel" }, signUpForm),
   );
+  void startAutofill();
 }
 
 /** Runs one round of the Authsignal challenge the Create trigger set; resolves with the answer. */

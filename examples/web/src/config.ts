@@ -17,6 +17,8 @@ export interface AppConfig {
   adminGroup: string;
   challengeUi: ChallengeUi;
   signInMode: SignInMode;
+  /** The Authsignal action of Cognito sign-ins (the triggers' AUTHSIGNAL_SIGN_IN_ACTION). */
+  signInAction: string;
   /** Base URL of the cognito-authsignal API: this page's origin unless VITE_API_URL says otherwise. */
   apiUrl: string;
 }
@@ -35,6 +37,7 @@ export async function loadConfig(): Promise<AppConfig> {
     adminGroup: env.VITE_ADMIN_GROUP || "authenticator-admins",
     challengeUi: env.VITE_CHALLENGE_UI === "prebuilt" ? "prebuilt" : "custom",
     signInMode: env.VITE_SIGN_IN_MODE === "password_then_mfa" ? "password_then_mfa" : "passwordless",
+    signInAction: env.VITE_SIGN_IN_ACTION || "cognitoAuth",
   };
   const missing = (["userPoolId", "userPoolClientId", "authsignalTenantId"] as const).filter((key) => !config[key]);
   if (missing.length > 0) {

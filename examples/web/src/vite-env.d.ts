@@ -11,6 +11,7 @@ interface ImportMetaEnv {
   readonly VITE_ADMIN_GROUP?: string;
   readonly VITE_CHALLENGE_UI?: string;
   readonly VITE_SIGN_IN_MODE?: string;
+  readonly VITE_SIGN_IN_ACTION?: string;
 }
 
 interface ImportMeta {

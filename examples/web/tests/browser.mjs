@@ -10,6 +10,7 @@
 // seconds after signing in needs the "Confirm it's you" step-up.
 // Each step prints one line; the first failure prints what the page showed and exits non-zero.
 import assert from "node:assert/strict";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -183,7 +184,7 @@ function newUser(name) {
 let config;
 await step("GET /local/config.json describes the local stack", async () => {
   config = await getJson("/local/config.json");
-  for (const key of ["userPoolId", "userPoolClientId", "userPoolEndpoint", "authsignalApiUrl", "authsignalTenantId", "adminGroup"]) {
+  for (const key of ["userPoolId", "userPoolClientId", "userPoolEndpoint", "authsignalApiUrl", "authsignalTenantId", "adminGroup", "signInAction"]) {
     assert.equal(typeof config[key], "string", `config.${key}: ${JSON.stringify(config)}`);
   }
   assert.ok(["custom", "prebuilt"].includes(config.challengeUi), JSON.stringify(config));
@@ -206,11 +207,75 @@ browser = await chromium.launch({
   ],
 });
 
-async function openApp(name) {
+/**
+ * Records the app's WebAuthn Signal API calls in `window.signals` (then lets them through), so
+ * a step can check which credential ids the page told the browser about.
+ */
+function recordSignals() {
+  window.signals = [];
+  if (typeof PublicKeyCredential === "undefined") return; // not a secure context
+  for (const name of ["signalAllAcceptedCredentials", "signalUnknownCredential"]) {
+    const original = PublicKeyCredential[name];
+    if (typeof original !== "function") continue;
+    PublicKeyCredential[name] = function (options) {
+      window.signals.push({ name, options: JSON.parse(JSON.stringify(options)) });
+      return original.call(this, options);
+    };
+  }
+}
+
+async function signals(page, name) {
+  const recorded = await page.evaluate(() => window.signals ?? []);
+  return recorded.filter((signal) => signal.name === name).map((signal) => signal.options);
+}
+
+/** CDP gives credential ids and user handles in standard base64; WebAuthn's JSON uses base64url. */
+const base64url = (base64) => base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** Chromium's virtual authenticator (CTAP2, resident keys, user verification), on `page`. */
+async function virtualAuthenticator(context, page, options = {}) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...options,
+    },
+  });
+  const credentials = async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+  /** A discoverable credential for `localhost`, for a user handle no server registered. */
+  const addStrayCredential = async () => {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const credentialId = randomBytes(16).toString("base64");
+    await cdp.send("WebAuthn.addCredential", {
+      authenticatorId,
+      credential: {
+        credentialId,
+        isResidentCredential: true,
+        rpId: "localhost",
+        privateKey: privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),
+        userHandle: randomBytes(16).toString("base64"),
+        signCount: 0,
+      },
+    });
+    return base64url(credentialId);
+  };
+  return { credentials, addStrayCredential };
+}
+
+/** A new browser context on the app; `prepare(context, page)` runs before the app loads. */
+async function openApp(name, prepare) {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
   context.setDefaultTimeout(10_000);
+  await context.addInitScript(recordSignals);
   context.on("page", (page) => watch(page, name));
   const page = await context.newPage();
+  await prepare?.(context, page);
   await page.goto(`${baseUrl}/`);
   currentPage = page;
   return { context, page };
@@ -280,17 +345,10 @@ if (config.challengeUi === "prebuilt") {
     });
   }
 } else {
-  const cdp = await aliceContext.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
+  // A password manager's passkeys: backup eligible and backed up (synced).
+  const authenticator = await virtualAuthenticator(aliceContext, page, {
+    defaultBackupEligibility: true,
+    defaultBackupState: true,
   });
   const list = page.getByTestId("authenticators");
   let aliceId;
@@ -328,6 +386,62 @@ if (config.challengeUi === "prebuilt") {
     await page.screenshot({ path: join(screenshotDir, "account.png"), fullPage: true });
   });
 
+  let passkeyId;
+  await step("the passkey is listed by provider with its sync state and dates, grouped apart from the email", async () => {
+    const [credential] = await authenticator.credentials();
+    passkeyId = base64url(credential.credentialId);
+    assert.equal(credential.isResidentCredential, true, "enrollment made a discoverable credential");
+    const row = list.locator("[data-method=PASSKEY]");
+    assert.equal(await row.getAttribute("data-id").then(Boolean), true);
+    // Chromium's virtual authenticator has an AAGUID no provider list knows: the neutral name.
+    assert.equal(await row.getByTestId("authenticator-name").textContent(), "Passkey");
+    const facts = await row.getByTestId("authenticator-facts").textContent();
+    assert.match(facts, /^Synced · Added \d{4}-\d{2}-\d{2} · Last used \d{4}-\d{2}-\d{2}$/);
+    const groups = await list.getByTestId("authenticator-group").evaluateAll((nodes) => nodes.map((node) => node.dataset.group));
+    assert.deepEqual(groups, ["Passkeys", "Email"]);
+    assert.equal(await row.getByTestId("authenticator-remove").getAttribute("aria-label"), "Remove the passkey “Passkey”");
+  });
+
+  await step("after the list, the page tells the browser the user's accepted passkeys (signalAllAcceptedCredentials)", async () => {
+    const [credential] = await authenticator.credentials();
+    await eventually(async () => {
+      const calls = await signals(page, "signalAllAcceptedCredentials");
+      assert.deepEqual(calls.at(-1), {
+        rpId: "localhost",
+        userId: base64url(credential.userHandle),
+        allAcceptedCredentialIds: [passkeyId],
+      });
+    });
+  });
+
+  await step("removing the passkey: the answer's list goes to signalAllAcceptedCredentials and the authenticator drops it", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    const [credential] = await authenticator.credentials();
+    await list.locator("[data-method=PASSKEY]").getByTestId("authenticator-remove").click();
+    await answerWithEmail(page.getByTestId("step-up"), alice.email);
+    await expectMethods(list, ["EMAIL_OTP"]);
+    await expectStatus(page, /^Removed the passkey “Passkey”\.$/);
+    await eventually(async () => {
+      const calls = await signals(page, "signalAllAcceptedCredentials");
+      assert.deepEqual(calls.at(-1), { rpId: "localhost", userId: base64url(credential.userHandle), allAcceptedCredentialIds: [] });
+    });
+    await eventually(async () => assert.deepEqual(await authenticator.credentials(), []));
+  });
+
+  await step("add the passkey again (a new credential), listed as the only accepted one", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
+    await page.getByTestId("add-passkey").click();
+    await answerWithEmail(page.getByTestId("step-up"), alice.email);
+    await expectMethods(list, ["EMAIL_OTP", "PASSKEY"]);
+    const [credential] = await authenticator.credentials();
+    assert.notEqual(base64url(credential.credentialId), passkeyId);
+    passkeyId = base64url(credential.credentialId);
+    await eventually(async () => {
+      const calls = await signals(page, "signalAllAcceptedCredentials");
+      assert.deepEqual(calls.at(-1)?.allAcceptedCredentialIds, [passkeyId]);
+    });
+  });
+
   await step("'Manage in Authsignal' opens the pre-built UI's settings page in a new tab", async () => {
     const [tab] = await Promise.all([aliceContext.waitForEvent("page"), page.getByTestId("open-settings").click()]);
     await tab.waitForLoadState();
@@ -335,10 +449,64 @@ if (config.challengeUi === "prebuilt") {
     await tab.close();
   });
 
+  /** This page's browser offers no autofill from now on (until it reloads). */
+  const withoutAutofill = (target) =>
+    target.evaluate(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+
+  if (withPassword) {
+    await step("password-then-MFA: no passkey sign-in without a username (the password comes first)", async () => {
+      await page.getByTestId("sign-out").click();
+      await page.getByTestId("sign-in-screen").waitFor();
+      assert.equal(await page.getByTestId("sign-in-passkey").count(), 0);
+      assert.equal(await page.getByTestId("sign-in-username").getAttribute("autocomplete"), "username");
+      await signIn(page, alice);
+      await page.getByTestId("challenge").getByTestId("challenge-passkey").click();
+      assert.equal(await signedInAs(page, alice), aliceId);
+    });
+  } else {
+    // Chromium's virtual authenticator answers a conditional request at once, as a user picking
+    // the passkey from the username field's autofill would.
+    await step("autofill: after sign-out, the username field offers the passkey (conditional mediation), which signs in", async () => {
+      await page.getByTestId("sign-out").click();
+      assert.equal(await signedInAs(page, alice), aliceId);
+    });
+
+    await step("'Sign in with a passkey' (a browser without autofill): no username typed, the passkey names the user", async () => {
+      await withoutAutofill(page);
+      await page.getByTestId("sign-out").click();
+      await page.getByTestId("sign-in-screen").waitFor();
+      assert.equal(await page.getByTestId("sign-in-username").getAttribute("autocomplete"), "username webauthn");
+      assert.equal(await page.getByTestId("sign-in-username").inputValue(), "");
+      await page.getByTestId("sign-in-passkey").click();
+      assert.equal(await signedInAs(page, alice), aliceId);
+    });
+
+    await step("a passkey the site does not know (autofill): the sign-in says so and signals it unknown", async () => {
+      let stray;
+      let strayAuthenticator;
+      const mallory = await openApp("mallory", async (context, mallorysPage) => {
+        strayAuthenticator = await virtualAuthenticator(context, mallorysPage);
+        stray = await strayAuthenticator.addStrayCredential();
+      });
+      currentPage = mallory.page;
+      await expectStatus(mallory.page, /not registered here any more/);
+      assert.deepEqual(await signals(mallory.page, "signalUnknownCredential"), [{ rpId: "localhost", credentialId: stray }]);
+      await eventually(async () => assert.deepEqual(await strayAuthenticator.credentials(), []));
+      assert.equal(await mallory.page.getByTestId("user-id").count(), 0, "not signed in");
+      await mallory.context.close();
+      currentPage = page;
+    });
+  }
+
+  // After the passkey sign-ins without a round: those must have succeeded moments before, by
+  // the emulator's clock, which this step moves on.
   await step("an enrollment whose token expired (emulator clock +601 s) says 'start again'", async () => {
     allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
     allowResponse(401, /\/local\/authsignal\/v1\/client\/verify\/email-otp$/, "401 expired_token from the emulator");
     const second = `alice-work-${suffix}@example.com`;
+    await sleep(2100); // the sign-in just now goes stale: a step-up is asked
     await page.getByTestId("add-email").click();
     const before = await latestMessage(second);
     await page.getByTestId("enroll-email").fill(second);
@@ -378,7 +546,12 @@ if (config.challengeUi === "prebuilt") {
     await stepUp.waitFor();
     await stepUp.getByTestId("challenge-passkey").click();
     await expectMethods(list, ["PASSKEY"]);
-    await expectStatus(page, /Removed EMAIL_OTP/);
+    await expectStatus(page, /^Removed email \S+@example\.com\.$/);
+    // The removal's answer is the list left: the passkeys the browser may keep.
+    await eventually(async () => {
+      const calls = await signals(page, "signalAllAcceptedCredentials");
+      assert.deepEqual(calls.at(-1)?.allAcceptedCredentialIds, [passkeyId]);
+    });
   });
 
   await step("removing the only authenticator shows the API's last_authenticator detail", async () => {

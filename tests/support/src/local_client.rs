@@ -17,6 +17,18 @@ impl LocalClient {
         }
     }
 
+    /// Moves the emulator's clock `seconds` forward.
+    pub async fn advance_clock(&self, seconds: u32) {
+        let response = self
+            .http
+            .post(format!("{}/local/authsignal/clock", self.base_url))
+            .json(&json!({ "advanceSeconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
     /// An access token from the local issuer for `sub`, signed in `signed_in_ago` seconds ago.
     pub async fn mint(&self, sub: &str, groups: &[&str], signed_in_ago: i64) -> String {
         let now = std::time::SystemTime::now()

@@ -14,6 +14,8 @@ use crate::local_client::LocalClient;
 /// Authenticator data flags.
 const USER_PRESENT: u8 = 0x01;
 const USER_VERIFIED: u8 = 0x04;
+const BACKUP_ELIGIBLE: u8 = 0x08;
+const BACKED_UP: u8 = 0x10;
 const ATTESTED_CREDENTIAL: u8 = 0x40;
 
 /// One thing an answer gets wrong on purpose.
@@ -41,6 +43,12 @@ pub struct SoftPasskey {
     /// The WebAuthn user handle registration gave it (a discoverable credential keeps it and
     /// names it in every assertion).
     pub user_handle: Option<String>,
+    /// The authenticator model it reports at registration (all zeros: not said).
+    pub aaguid: [u8; 16],
+    /// A password manager's passkey may be synced (WebAuthn's BE flag, fixed for its life)...
+    pub backup_eligible: bool,
+    /// ...and is synced from some answer on (BS).
+    pub backed_up: bool,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -81,6 +89,9 @@ impl SoftPasskey {
             rp_id: rp_id.to_owned(),
             origin: origin.to_owned(),
             user_handle: None,
+            aaguid: [0; 16],
+            backup_eligible: false,
+            backed_up: false,
         }
     }
 
@@ -131,6 +142,13 @@ impl SoftPasskey {
         } else {
             flags
         };
+        let flags = flags
+            | if self.backup_eligible {
+                BACKUP_ELIGIBLE
+            } else {
+                0
+            }
+            | if self.backed_up { BACKED_UP } else { 0 };
         let mut data = digest(&SHA256, rp_id.as_bytes()).as_ref().to_vec();
         data.push(flags);
         data.extend(self.counter.to_be_bytes());
@@ -145,7 +163,7 @@ impl SoftPasskey {
         let client_data = self.client_data("webauthn.create", options, fault);
         let mut auth_data =
             self.authenticator_data(USER_PRESENT | USER_VERIFIED | ATTESTED_CREDENTIAL, fault);
-        auth_data.extend([0u8; 16]); // AAGUID
+        auth_data.extend(self.aaguid);
         auth_data.extend((self.credential_id.len() as u16).to_be_bytes());
         auth_data.extend(&self.credential_id);
         auth_data.extend(self.cose_key());

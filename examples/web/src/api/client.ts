@@ -6,6 +6,8 @@ import type { components, paths } from "./schema";
 
 export type Api = Client<paths>;
 export type Authenticator = components["schemas"]["Authenticator"];
+export type AuthenticatorList = components["schemas"]["AuthenticatorList"];
+export type AcceptedPasskeys = components["schemas"]["AcceptedPasskeys"];
 export type Problem = components["schemas"]["Problem"];
 
 /** Every request carries the Cognito access token Amplify holds (refreshed by Amplify when due). */

@@ -164,6 +164,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The passkeys a relying party still accepts for one user (WebAuthn's Signal API). */
+        AcceptedPasskeys: {
+            /** @description The relying-party id the passkeys are bound to (`PASSKEY_RP_ID`). */
+            rpId: string;
+            /**
+             * @description The WebAuthn user handle (base64url): the 16 bytes of the user's Cognito `sub`. Absent
+             *     when the user id is not a UUID.
+             */
+            userHandle?: string | null;
+            /** @description Every live passkey's credential id (base64url). */
+            credentialIds: string[];
+        };
         /** @description One authenticator bound to the user. */
         Authenticator: {
             /** @description Authsignal's `userAuthenticatorId`. */
@@ -174,10 +186,24 @@ export interface components {
             createdAt?: string | null;
             /** @description ISO 8601, when the user last verified with it. */
             lastVerifiedAt?: string | null;
-            /** @description A name to show, e.g. the passkey provider ("iCloud Keychain"). */
+            /**
+             * @description A name to show. Passkeys: their provider ("Google Password Manager") as Authsignal or
+             *     the bundled AAGUID list names it, else "Passkey".
+             */
             displayName?: string | null;
-            /** @description The passkey provider's icon (a data: URL), when Authsignal has one. */
+            /** @description The passkey provider's logo (a `data:` URL), when known. */
             iconUrl?: string | null;
+            /** @description Passkeys: the authenticator model (AAGUID). */
+            aaguid?: string | null;
+            /** @description Passkeys: the WebAuthn credential id (base64url). */
+            credentialId?: string | null;
+            /**
+             * @description Passkeys: whether the credential can be synced to the user's other devices, as a
+             *     password manager's passkeys are (WebAuthn's backup-eligible flag).
+             */
+            backupEligible?: boolean | null;
+            /** @description Passkeys: whether it is backed up (synced) now (WebAuthn's backup-state flag). */
+            backedUp?: boolean | null;
             /** @description Masked, e.g. `j***@example.com`. */
             email?: string | null;
             /** @description Masked, e.g. `+1******4567`. */
@@ -185,8 +211,10 @@ export interface components {
             /** @description False for the user's only authenticator (removing it would lock them out). */
             removable: boolean;
         };
+        /** @description The user's authenticators and, when `PASSKEY_RP_ID` is set, their accepted passkeys. */
         AuthenticatorList: {
             authenticators: components["schemas"]["Authenticator"][];
+            passkeys?: components["schemas"]["AcceptedPasskeys"] | null;
         };
         EnrollmentToken: {
             /** @description Authsignal client token with the `add:authenticators` scope, for the client SDKs. */
@@ -576,12 +604,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Removed */
-            204: {
+            /** @description Removed; the caller's authenticators left */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuthenticatorList"];
+                };
             };
             /** @description `invalid_request`: malformed id */
             400: {
@@ -844,12 +874,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Removed */
-            204: {
+            /** @description Removed; the user's authenticators left */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuthenticatorList"];
+                };
             };
             /** @description `invalid_request`: malformed user or authenticator id */
             400: {

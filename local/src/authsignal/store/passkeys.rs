@@ -75,6 +75,57 @@ pub(super) struct PendingSignIn {
     ceremony: Option<Box<DiscoverableAuthentication>>,
 }
 
+/// What a registration's authenticator data says of the authenticator: its model (AAGUID) and
+/// whether the credential may be, and is, backed up (synced by a password manager).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Attested {
+    aaguid: Uuid,
+    backup_eligible: bool,
+    backup_state: bool,
+}
+
+/// Authenticator data flags (WebAuthn §6.1): backup eligible, backed up, attested credential.
+const BACKUP_ELIGIBLE: u8 = 0x08;
+const BACKED_UP: u8 = 0x10;
+const ATTESTED_CREDENTIAL: u8 = 0x40;
+
+impl Attested {
+    /// From the attestation object (CBOR, `authData`: rpIdHash(32) flags(1) signCount(4)
+    /// AAGUID(16) ...). `None` when it has no attested credential data.
+    fn from_attestation_object(attestation_object: &[u8]) -> Option<Attested> {
+        let value: ciborium::Value = ciborium::from_reader(attestation_object).ok()?;
+        let auth_data = value.as_map()?.iter().find_map(|(key, value)| {
+            (key.as_text() == Some("authData")).then(|| value.as_bytes())?
+        })?;
+        let flags = *auth_data.get(32)?;
+        if flags & ATTESTED_CREDENTIAL == 0 {
+            return None;
+        }
+        let aaguid = Uuid::from_slice(auth_data.get(37..53)?).ok()?;
+        Some(Attested {
+            aaguid,
+            backup_eligible: flags & BACKUP_ELIGIBLE != 0,
+            backup_state: flags & BACKED_UP != 0,
+        })
+    }
+
+    /// Authsignal's `credentialDeviceType`: a backup-eligible credential is a multi-device one.
+    fn device_type(self) -> &'static str {
+        if self.backup_eligible {
+            "multiDevice"
+        } else {
+            "singleDevice"
+        }
+    }
+}
+
+/// The WebAuthn user handle for a user: the 16 bytes of their user id when it is a UUID (a
+/// Cognito `sub`), so whoever knows the user id knows the handle, as the API does when it tells
+/// a browser which credentials are still accepted; a random one otherwise.
+fn user_handle_for(user_id: &str) -> Uuid {
+    Uuid::try_parse(user_id).unwrap_or_else(|_| Uuid::new_v4())
+}
+
 /// A registered passkey: the credential and the authenticator it is listed as.
 pub(super) struct StoredPasskey {
     authenticator_id: String,
@@ -155,7 +206,9 @@ impl Store {
             }
         };
         let user = self.user(&user_id);
-        let handle = *user.webauthn_handle.get_or_insert_with(Uuid::new_v4);
+        let handle = *user
+            .webauthn_handle
+            .get_or_insert_with(|| user_handle_for(&user_id));
         let existing = user
             .passkeys
             .iter()
@@ -216,10 +269,16 @@ impl Store {
             VerificationMethod::Passkey,
             &stamp,
         );
-        authenticator.last_verified_at = Some(stamp);
+        authenticator.last_verified_at = Some(stamp.clone());
+        // No `aaguidMapping`: the emulator leaves naming the provider to the API's own list.
+        let attested = Attested::from_attestation_object(&credential.response.attestation_object);
         authenticator.webauthn_credential = Some(WebauthnCredential {
             credential_id: Some(credential_id(&passkey)),
             name: Some("Passkey".to_owned()),
+            aaguid: attested.map(|a| a.aaguid.to_string()),
+            credential_backed_up: attested.map(|a| a.backup_state),
+            credential_device_type: attested.map(|a| a.device_type().to_owned()),
+            verified_at: Some(stamp),
             ..WebauthnCredential::default()
         });
         let user = self.user(&ceremony.user_id);
@@ -424,7 +483,8 @@ impl Store {
         }))
     }
 
-    /// After a verified assertion: the credential's counter and the authenticator's last use.
+    /// After a verified assertion: the credential's counter, the authenticator's last use and
+    /// whether it is backed up now (a password manager may have synced it since).
     /// The authenticator's id, or `None` when the credential is no longer registered.
     fn record_assertion(
         &mut self,
@@ -445,6 +505,9 @@ impl Store {
             .find(|a| a.user_authenticator_id == authenticator_id)
         {
             listed.last_verified_at = Some(stamp);
+            if let Some(credential) = listed.webauthn_credential.as_mut() {
+                credential.credential_backed_up = Some(result.backup_state());
+            }
         }
         Some(authenticator_id)
     }
