@@ -29,6 +29,21 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// `+14155554567` → `+1******4567`: the first two and last four characters stay.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    let shown = |range: std::ops::Range<usize>| chars[range].iter().collect::<String>();
+    format!(
+        "{}{}{}",
+        shown(0..2),
+        "*".repeat(chars.len() - 6),
+        shown(chars.len() - 4..chars.len())
+    )
+}
+
 /// `^[a-zA-Z0-9_-]{1,64}$`, Authsignal's rule for action codes.
 pub fn is_action_code(action: &str) -> bool {
     (1..=64).contains(&action.len())

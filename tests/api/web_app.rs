@@ -2,7 +2,7 @@
 //! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
 //! sign-in (Chromium's virtual authenticator), passkey sign-in without a username (autofill and
 //! the button), the WebAuthn Signal API calls and their effect on the authenticator, enrollment,
-//! step-up, the admin view, the error paths, the pre-built UI variant and password-then-MFA
+//! step-up, authenticator apps (TOTP) and SMS, the admin view, the error paths, the pre-built UI variant and password-then-MFA
 //! sign-in (`CUSTOM_WITH_SRP`) (`examples/web/tests/browser.mjs`).
 
 use std::path::PathBuf;
@@ -95,11 +95,16 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         "ok - the first user's page, reloaded, still shows the passkey",
         "ok - an enrollment whose token expired",
         "ok - wrong codes",
+        "ok - authenticator app: a QR code and the key, confirmed with the code the app would show",
+        "ok - add a phone, confirming it's you with the authenticator app",
+        "ok - sign out, then sign in with the authenticator app",
+        "ok - remove the authenticator app, confirming it's you by SMS",
+        "ok - remove the phone (email step-up); the email is left",
         "ok - no console errors",
     ] {
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
-    assert!(stdout.contains("25 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
     let screenshot = screenshot_dir("passwordless").join("account.png");
     assert!(
         screenshot.is_file(),

@@ -458,3 +458,122 @@ async fn a_changed_cognito_email_is_neither_marked_by_a_proof_of_the_old_one_nor
         vec![("EMAIL_OTP".to_owned(), Some(VICTIM.1.to_owned()))]
     );
 }
+
+/// A user whose only contact is a phone number: Create enrolls it, and the first round is
+/// answered by SMS.
+const PHONE_USER: &str = "u-phone-only";
+const PHONE: &str = "+447700900111";
+const ATTACKER_PHONE: &str = "+15555550100";
+
+/// `event` with the phone number as the user's only contact.
+fn phone_only(mut event: Value) -> Value {
+    let attributes = event["request"]["userAttributes"].as_object_mut().unwrap();
+    attributes.remove("email");
+    attributes.remove("email_verified");
+    attributes.insert("phone_number".into(), json!(PHONE));
+    attributes.insert("phone_number_verified".into(), json!("false"));
+    event
+}
+
+impl World {
+    async fn phone_round(&self) -> (Value, Value) {
+        let event = phone_only(create_event(PHONE_USER, "unused@example.com"));
+        let created = self
+            .sign_in
+            .create_auth_challenge(serde_json::from_value(event).unwrap())
+            .await
+            .unwrap()
+            .response;
+        (
+            json!(created.public_challenge_parameters),
+            json!(created.private_challenge_parameters),
+        )
+    }
+
+    async fn phone_answer(&self, private: &Value, token: &str) -> Result<(), Refusal> {
+        let event = phone_only(verify_event(
+            PHONE_USER,
+            "unused@example.com",
+            private,
+            token,
+        ));
+        self.sign_in
+            .check_answer(&serde_json::from_value(event).unwrap())
+            .await
+    }
+}
+
+#[tokio::test]
+async fn the_first_sign_in_of_a_phone_only_user_proves_their_own_number_by_sms() {
+    let world = World::start().await;
+    let (public, private) = world.phone_round().await;
+    assert_eq!(private["firstAuthenticator"], "true");
+    assert_eq!(public["verificationMethods"], "SMS");
+    let proof = world
+        .local
+        .answer_sms_challenge(public["token"].as_str().unwrap(), PHONE)
+        .await;
+    world.phone_answer(&private, &proof).await.unwrap();
+    assert_eq!(
+        world.contacts.marked.lock().unwrap().as_slice(),
+        [(
+            "eu-west-1_Fixtures".to_owned(),
+            "alice".to_owned(),
+            ContactAttribute::PhoneNumber,
+            PHONE.to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_phone_number_that_is_not_the_users_proves_nothing_in_a_first_round() {
+    let world = World::start().await;
+    let (public, private) = world.phone_round().await;
+    let token = public["token"].as_str().unwrap();
+    // The round's token cannot add the attacker's number: the user's own was enrolled first.
+    let (status, refused) = world
+        .local
+        .client_api_raw(
+            "user-authenticators/sms",
+            token,
+            Some(json!({ "phoneNumber": ATTACKER_PHONE })),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    // Added outside the service during the round, and proved by SMS: refused, and removed.
+    world
+        .sign_in
+        .authsignal
+        .enroll_verified_authenticator(
+            PHONE_USER,
+            &cognito_authsignal::authsignal::EnrollVerifiedAuthenticatorRequest {
+                verification_method: "SMS".to_owned().into(),
+                email: None,
+                phone_number: Some(ATTACKER_PHONE.to_owned()),
+                otp_uri: None,
+                is_default: None,
+            },
+        )
+        .await
+        .unwrap();
+    let proof = world.local.answer_sms_challenge(token, PHONE).await;
+    let refused = world.phone_answer(&private, &proof).await;
+    assert!(
+        matches!(
+            refused,
+            Err(Refusal::ForeignContact(ContactAttribute::PhoneNumber))
+        ),
+        "{refused:?}"
+    );
+    let left: Vec<_> = world
+        .sign_in
+        .authsignal
+        .get_authenticators(PHONE_USER)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.phone_number)
+        .collect();
+    assert_eq!(left, vec![Some(PHONE.to_owned())]);
+    assert!(world.contacts.marked.lock().unwrap().is_empty());
+}

@@ -1,6 +1,7 @@
 // "Account security": the signed-in user's authenticators, through the generated API client.
 // Adding one takes an enrollment token from the API (a track with the `add:authenticators`
 // scope) and runs Authsignal's enrollment in the browser with it; removing one is an API call.
+import { renderSVG } from "uqr";
 import { api, ok, problemMessage, type Authenticator, type AuthenticatorList } from "./api/client";
 import { authsignal } from "./challenge";
 import { signalAcceptedPasskeys } from "./passkey-signals";
@@ -43,7 +44,7 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
   }
 
   /** An Authsignal client token allowed to add an authenticator (after a step-up if needed). */
-  async function enrollmentToken(body: { email?: string }): Promise<string> {
+  async function enrollmentToken(body: { email?: string; phoneNumber?: string }): Promise<string> {
     const result = await withStepUp("addAuthenticator", (validationToken) =>
       api().POST("/v1/me/authenticators/enrollment-token", {
         body,
@@ -101,6 +102,61 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
     enrollHost.replaceChildren(emailForm);
   }
 
+  /** "Add a phone": an SMS code to the number, then the code. */
+  function startAddPhone(): void {
+    const phoneForm = inputForm(
+      { label: "Phone number (+44…)", testId: "enroll-phone", type: "tel", autocomplete: "tel", submitLabel: "Text me a code" },
+      async (phoneNumber) => {
+        const sdk = authsignal();
+        sdk.setToken(await enrollmentToken({ phoneNumber }));
+        const enrolled = await sdk.sms.enroll({ phoneNumber });
+        if (enrolled.errorCode === "expired_token") return enrollmentExpired();
+        if (!enrolled.data) throw new Error(enrolled.errorDescription ?? enrolled.error ?? "The code could not be sent.");
+        showInfo("We texted you a code.");
+        enrollHost.replaceChildren(
+          confirmForm("enroll-sms-code", (code) => authsignal().sms.verify({ code }), "Phone added."),
+        );
+      },
+    );
+    enrollHost.replaceChildren(phoneForm);
+  }
+
+  /** "Add an authenticator app": a QR code of the otpauth:// URI and the secret as text, then a code. */
+  async function addAuthenticatorApp(): Promise<void> {
+    const sdk = authsignal();
+    sdk.setToken(await enrollmentToken({}));
+    const enrolled = await sdk.totp.enroll();
+    if (enrolled.errorCode === "expired_token") return enrollmentExpired();
+    if (!enrolled.data) throw new Error(enrolled.errorDescription ?? enrolled.error ?? "The app could not be added.");
+    const qr = h("div", { class: "qr", "data-testid": "totp-qr", role: "img", "aria-label": "QR code for your authenticator app" });
+    // renderSVG builds the SVG from the URI alone: no markup from elsewhere goes into the page.
+    qr.innerHTML = renderSVG(enrolled.data.uri, { border: 2 });
+    enrollHost.replaceChildren(
+      h("p", {}, "Scan this with your authenticator app, or type the key into it:"),
+      qr,
+      h("p", {}, h("code", { "data-testid": "totp-secret" }, enrolled.data.secret)),
+      confirmForm("enroll-totp-code", (code) => authsignal().totp.verify({ code }), "Authenticator app added."),
+    );
+    showInfo("Enter the code your app shows to finish.");
+  }
+
+  /** The code form that finishes an SMS or authenticator-app enrollment. */
+  function confirmForm(
+    testId: string,
+    verify: (code: string) => ReturnType<ReturnType<typeof authsignal>["sms"]["verify"]>,
+    done: string,
+  ): HTMLFormElement {
+    return inputForm({ label: "Code", testId, autocomplete: "one-time-code", submitLabel: "Verify" }, async (code) => {
+      const verified = await verify(code);
+      if (verified.errorCode === "expired_token") return enrollmentExpired();
+      if (!verified.data) throw new Error(verified.errorDescription ?? verified.error ?? "The code could not be checked.");
+      if (!verified.data.isVerified) return showError("Wrong code, try again.");
+      enrollHost.replaceChildren();
+      showInfo(done);
+      await refresh();
+    });
+  }
+
   function enrollmentExpired(): void {
     enrollHost.replaceChildren(
       h("p", { class: "error", "data-testid": "enrollment-expired" }, "This enrollment has expired — start again."),
@@ -129,6 +185,8 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
         "div",
         { class: "actions" },
         button("Add email", "add-email", startAddEmail),
+        button("Add a phone", "add-phone", startAddPhone),
+        button("Add an authenticator app", "add-totp", addAuthenticatorApp),
         button("Add a passkey", "add-passkey", addPasskey),
         button("Manage in Authsignal", "open-settings", openSettings),
       ),
@@ -137,6 +195,28 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
     ),
   );
   void refresh().catch((error: unknown) => showError(messageOf(error)));
+}
+
+/** Drawn here rather than as emoji, which not every system has a font for. */
+const NEUTRAL_ICONS = {
+  passkey: svgDataUrl(
+    '<circle cx="8" cy="12" r="4.5"/><path d="M12.5 12H21M18 12v3.5M21 12v2.5"/>',
+  ),
+  email: svgDataUrl('<rect x="3" y="6" width="18" height="12" rx="2"/><path d="M3.5 7l8.5 6 8.5-6"/>'),
+  phone: svgDataUrl('<rect x="7" y="2.5" width="10" height="19" rx="2"/><path d="M11 18.5h2"/>'),
+  app: svgDataUrl('<circle cx="12" cy="12" r="8.5"/><path d="M12 7v5l3 2"/>'),
+};
+
+function iconKind(method: string): keyof typeof NEUTRAL_ICONS {
+  if (method === "PASSKEY" || method === "SECURITY_KEY") return "passkey";
+  if (method === "SMS" || method === "WHATSAPP") return "phone";
+  if (method === "AUTHENTICATOR_APP") return "app";
+  return "email";
+}
+
+function svgDataUrl(shapes: string): string {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#59636e" stroke-width="1.8" stroke-linecap="round">${shapes}</svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
 
 /** How the methods are grouped on the page, in this order; anything else goes last. */
@@ -153,6 +233,7 @@ export function describe(authenticator: Authenticator): string {
   const contact = authenticator.email ?? authenticator.phoneNumber;
   if (authenticator.email) return `email ${contact}`;
   if (authenticator.phoneNumber) return `phone ${contact}`;
+  if (authenticator.verificationMethod === "AUTHENTICATOR_APP") return "the authenticator app";
   return authenticator.displayName ?? authenticator.verificationMethod;
 }
 
@@ -187,10 +268,17 @@ function row(authenticator: Authenticator, onRemove: (authenticator: Authenticat
   const passkey = authenticator.verificationMethod === "PASSKEY";
   const name = passkey
     ? (authenticator.displayName ?? "Passkey")
-    : (authenticator.email ?? authenticator.phoneNumber ?? authenticator.displayName ?? authenticator.verificationMethod);
-  const icon = authenticator.iconUrl
-    ? h("img", { class: "icon", src: authenticator.iconUrl, alt: "", width: "24", height: "24" })
-    : h("span", { class: "icon neutral", "aria-hidden": "true" }, passkey ? "🔑" : "✉");
+    : (authenticator.email ??
+      authenticator.phoneNumber ??
+      authenticator.displayName ??
+      (authenticator.verificationMethod === "AUTHENTICATOR_APP" ? "Authenticator app" : authenticator.verificationMethod));
+  const icon = h("img", {
+    class: "icon",
+    src: authenticator.iconUrl ?? NEUTRAL_ICONS[iconKind(authenticator.verificationMethod)],
+    alt: "",
+    width: "24",
+    height: "24",
+  });
   const facts = [
     passkey && syncState(authenticator),
     authenticator.createdAt && `Added ${day(authenticator.createdAt)}`,

@@ -158,7 +158,7 @@ async function answerChallenge(output: SignInOutput, host: HTMLElement): Promise
   host.replaceChildren();
   const panel = h("div");
   host.append(h("h3", {}, "Confirm it's you"), panel);
-  return runChallenge(panel, { token, email: methods.includes("EMAIL_OTP"), passkey: methods.includes("PASSKEY") });
+  return runChallenge(panel, { token, methods });
 }
 
 function form(name: string, title: string, fields: (HTMLElement | false)[]): HTMLFormElement {

@@ -22,26 +22,72 @@ export class ChallengeEnded extends Error {}
 export interface ChallengeOptions {
   /** Client token from Authsignal's track (sign-in challenge or step-up). */
   token: string;
-  /** Offer "Use a passkey" (only useful when the user has one). */
-  passkey: boolean;
-  /** Offer "Email me a code". */
-  email: boolean;
+  /** The methods to offer: those the user has (Create's `verificationMethods`, or the list). */
+  methods: string[];
 }
 
+/** What `verify` answers, for the email, SMS and authenticator-app clients alike. */
+type CodeResult = Awaited<ReturnType<Authsignal["email"]["verify"]>>;
+
+/** One way to answer with a code: how to ask for it (if it is sent) and how to check it. */
+interface CodeMethod {
+  label: string;
+  testId: string;
+  /** Sends the code; absent for an authenticator app, whose code is on the user's device. */
+  send?: () => Promise<{ errorCode?: string; error?: string; errorDescription?: string; data?: unknown }>;
+  sent?: string;
+  verify: (code: string) => Promise<CodeResult>;
+}
+
+function codeMethods(sdk: Authsignal, methods: string[]): CodeMethod[] {
+  const all: (CodeMethod & { method: string })[] = [
+    {
+      method: "EMAIL_OTP",
+      label: "Email me a code",
+      testId: "challenge-email",
+      send: () => sdk.email.challenge(),
+      sent: "We emailed you a code.",
+      verify: (code) => sdk.email.verify({ code }),
+    },
+    {
+      method: "SMS",
+      label: "Text me a code",
+      testId: "challenge-sms",
+      send: () => sdk.sms.challenge(),
+      sent: "We texted you a code.",
+      verify: (code) => sdk.sms.verify({ code }),
+    },
+    {
+      method: "AUTHENTICATOR_APP",
+      label: "Use my authenticator app",
+      testId: "challenge-totp",
+      verify: (code) => sdk.totp.verify({ code }),
+    },
+  ];
+  return all.filter((entry) => methods.includes(entry.method));
+}
+
+/** Authsignal refused for the rate limit: the user waits, then starts again. */
+const TOO_MANY = "too_many_requests";
+
 /**
- * Renders "Email me a code" / "Use a passkey" into `host` and resolves with the validation token.
+ * Renders a button per method the user has ("Email me a code", "Text me a code", "Use my
+ * authenticator app", "Use a passkey") into `host` and resolves with the validation token.
  * A wrong code can be retried; it rejects with ChallengeEnded when Authsignal stops accepting
- * codes (MAX_ATTEMPTS_EXCEEDED) or the token has expired.
+ * codes (MAX_ATTEMPTS_EXCEEDED, too many requests) or the token has expired.
  */
 export function runChallenge(host: HTMLElement, options: ChallengeOptions): Promise<string> {
   const sdk = authsignal();
   sdk.setToken(options.token);
   return new Promise<string>((resolve, reject) => {
+    let current: CodeMethod | undefined;
     const codeForm = inputForm(
       { label: "Code", testId: "challenge-code", autocomplete: "one-time-code", submitLabel: "Verify" },
       async (code) => {
-        const result = await sdk.email.verify({ code });
+        if (!current) return;
+        const result = await current.verify(code);
         if (result.errorCode === "expired_token") return reject(new ChallengeEnded("This challenge has expired."));
+        if (result.errorCode === TOO_MANY) return reject(new ChallengeEnded("Too many attempts; wait a few minutes."));
         if (!result.data) throw new Error(result.errorDescription ?? result.error ?? "The code could not be checked.");
         if (result.data.isVerified && result.data.token) return resolve(result.data.token);
         if (result.data.failureReason === "MAX_ATTEMPTS_EXCEEDED") {
@@ -52,14 +98,22 @@ export function runChallenge(host: HTMLElement, options: ChallengeOptions): Prom
     );
     codeForm.hidden = true;
 
-    const sendCode = button("Email me a code", "challenge-email", async () => {
-      const result = await sdk.email.challenge();
-      if (result.errorCode === "expired_token") return reject(new ChallengeEnded("This challenge has expired."));
-      if (!result.data) throw new Error(result.errorDescription ?? result.error ?? "The code could not be sent.");
-      codeForm.hidden = false;
-      codeForm.querySelector("input")?.focus();
-      showInfo("We emailed you a code.");
-    });
+    const codeButtons = codeMethods(sdk, options.methods).map((method) =>
+      button(method.label, method.testId, async () => {
+        current = method;
+        if (method.send) {
+          const result = await method.send();
+          if (result.errorCode === "expired_token") return reject(new ChallengeEnded("This challenge has expired."));
+          if (result.errorCode === TOO_MANY) throw new Error("Too many codes sent; wait a few minutes.");
+          if (!result.data) throw new Error(result.errorDescription ?? result.error ?? "The code could not be sent.");
+          showInfo(method.sent ?? "");
+        } else {
+          showInfo("Enter the code your authenticator app shows.");
+        }
+        codeForm.hidden = false;
+        codeForm.querySelector("input")?.focus();
+      }),
+    );
 
     const usePasskey = button("Use a passkey", "challenge-passkey", async () => {
       let result;
@@ -75,7 +129,7 @@ export function runChallenge(host: HTMLElement, options: ChallengeOptions): Prom
     });
 
     host.replaceChildren(
-      h("div", { class: "actions" }, options.email && sendCode, options.passkey && usePasskey),
+      h("div", { class: "actions" }, ...codeButtons, options.methods.includes("PASSKEY") && usePasskey),
       codeForm,
     );
   });

@@ -34,10 +34,9 @@ async function stepUp(operation: Operation): Promise<string> {
   showInfo("Confirm it's you to continue.");
   if (challengeUi === "prebuilt") return runPrebuilt(challenge.url);
 
-  // Offer what the user has: a passkey if they registered one, else an email code.
+  // Offer what the user has.
   const { authenticators } = ok(await api().GET("/v1/me/authenticators"));
-  const hasPasskey = authenticators.some((a) => a.verificationMethod === "PASSKEY");
-  const hasEmail = authenticators.some((a) => a.verificationMethod === "EMAIL_OTP");
+  const methods = [...new Set(authenticators.map((a) => a.verificationMethod))];
 
   const host = h("div");
   let cancel: () => void = () => undefined;
@@ -52,7 +51,7 @@ async function stepUp(operation: Operation): Promise<string> {
   document.querySelector("[data-testid=step-up-host]")?.replaceChildren(panel);
   try {
     return await Promise.race([
-      runChallenge(host, { token: challenge.token, passkey: hasPasskey, email: hasEmail || !hasPasskey }),
+      runChallenge(host, { token: challenge.token, methods }),
       new Promise<never>((_, reject) => {
         cancel = () => reject(new ChallengeEnded("Cancelled."));
       }),

@@ -10,7 +10,7 @@
 // seconds after signing in needs the "Confirm it's you" step-up.
 // Each step prints one line; the first failure prints what the page showed and exits non-zero.
 import assert from "node:assert/strict";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -115,20 +115,43 @@ async function getJson(path, init) {
   return JSON.parse(text);
 }
 
-/** The latest code the emulator "sent" to `email` (undefined before the first one). */
-async function latestMessage(email) {
-  const { messages } = await getJson(`/local/authsignal/outbox?email=${encodeURIComponent(email)}`);
+/** The latest code the emulator "sent" to `address`, an email or a phone number (undefined before the first one). */
+async function latestMessage(address) {
+  const parameter = address.includes("@") ? "email" : "phoneNumber";
+  const { messages } = await getJson(`/local/authsignal/outbox?${parameter}=${encodeURIComponent(address)}`);
   return messages.at(-1);
 }
 
 /** Waits for a code sent after `before` (the latest message when the action started). */
-async function newCode(email, before) {
+async function newCode(address, before) {
   return eventually(async () => {
-    const message = await latestMessage(email);
-    assert.ok(message, `a code was sent to ${email}`);
-    assert.ok(!before || message.code !== before.code || message.sentAt !== before.sentAt, `a new code for ${email}`);
+    const message = await latestMessage(address);
+    assert.ok(message, `a code was sent to ${address}`);
+    assert.ok(!before || message.code !== before.code || message.sentAt !== before.sentAt, `a new code for ${address}`);
     return message.code;
   });
+}
+
+/** The emulator's clock (Unix seconds), after moving it `advanceSeconds` on. */
+async function emulatorNow(advanceSeconds = 0) {
+  const { now } = await getJson("/local/authsignal/clock", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ advanceSeconds }),
+  });
+  return Math.floor(Date.parse(now) / 1000);
+}
+
+/** What an authenticator app shows at `unixSeconds` for a base32 secret (RFC 6238: SHA-1, 6 digits, 30 s). */
+function totpCode(secretBase32, unixSeconds) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...secretBase32.replace(/=+$/, "")].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
 async function methods(list) {
@@ -660,6 +683,85 @@ if (config.challengeUi === "prebuilt") {
     await expectStatus(adminPage, /^Sign-in failed: .+ Start again\.$/);
     assert.equal(forged, 3);
     await adminPage.unroute("**/local/authsignal/v1/client/verify/email-otp");
+  });
+}
+
+if (config.challengeUi === "custom" && !withPassword) {
+  const dave = { ...newUser("dave"), phone: `+4477009${String(process.pid % 100000).padStart(5, "0")}` };
+  const { page: davePage } = await openApp("dave");
+  const daveList = davePage.getByTestId("authenticators");
+  let secret;
+
+  await step("authenticator app: a QR code and the key, confirmed with the code the app would show", async () => {
+    currentPage = davePage;
+    allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
+    await signUp(davePage, dave);
+    await answerWithEmail(davePage.getByTestId("challenge"), dave.email);
+    await signedInAs(davePage, dave);
+    await sleep(2100);
+    await davePage.getByTestId("add-totp").click();
+    await answerWithEmail(davePage.getByTestId("step-up"), dave.email);
+    await davePage.getByTestId("totp-qr").locator("svg").waitFor();
+    secret = await davePage.getByTestId("totp-secret").textContent();
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await davePage.getByTestId("enroll-totp-code").fill(totpCode(secret, await emulatorNow()));
+    await davePage.getByTestId("enroll-totp-code-submit").click();
+    await expectMethods(daveList, ["EMAIL_OTP", "AUTHENTICATOR_APP"]);
+    await expectStatus(davePage, /^Authenticator app added\.$/);
+  });
+
+  await step("add a phone, confirming it's you with the authenticator app; the SMS code from the outbox adds it, listed masked", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/enrollment-token$/, "403 reauthentication_required before the step-up");
+    await sleep(2100);
+    await davePage.getByTestId("add-phone").click();
+    await davePage.getByTestId("enroll-phone").fill(dave.phone);
+    const before = await latestMessage(dave.phone);
+    await davePage.getByTestId("enroll-phone-submit").click();
+    const stepUp = davePage.getByTestId("step-up");
+    await stepUp.getByTestId("challenge-totp").click();
+    // The enrollment's code was this step's: the next step's code, as the app would show it.
+    await stepUp.getByTestId("challenge-code").fill(totpCode(secret, await emulatorNow(30)));
+    await stepUp.getByTestId("challenge-code-submit").click();
+    await davePage.getByTestId("enroll-sms-code").fill(await newCode(dave.phone, before));
+    await davePage.getByTestId("enroll-sms-code-submit").click();
+    await expectMethods(daveList, ["EMAIL_OTP", "AUTHENTICATOR_APP", "SMS"]);
+    const row = await daveList.locator("[data-method=SMS]").textContent();
+    assert.match(row, /\+4\*+\d{4}/);
+    assert.ok(!row.includes(dave.phone), row);
+  });
+
+  await step("sign out, then sign in with the authenticator app (the challenge offers every method the user has)", async () => {
+    await davePage.getByTestId("sign-out").click();
+    await signIn(davePage, dave);
+    const challenge = davePage.getByTestId("challenge");
+    await challenge.getByTestId("challenge-totp").click();
+    for (const offered of ["challenge-email", "challenge-sms"]) assert.equal(await challenge.getByTestId(offered).count(), 1, offered);
+    assert.equal(await challenge.getByTestId("challenge-passkey").count(), 0);
+    await challenge.getByTestId("challenge-code").fill(totpCode(secret, await emulatorNow(30)));
+    await challenge.getByTestId("challenge-code-submit").click();
+    await signedInAs(davePage, dave);
+  });
+
+  await step("remove the authenticator app, confirming it's you by SMS", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    await sleep(2100);
+    await daveList.locator("[data-method=AUTHENTICATOR_APP]").getByTestId("authenticator-remove").click();
+    const stepUp = davePage.getByTestId("step-up");
+    const before = await latestMessage(dave.phone);
+    await stepUp.getByTestId("challenge-sms").click();
+    await stepUp.getByTestId("challenge-code").fill(await newCode(dave.phone, before));
+    await stepUp.getByTestId("challenge-code-submit").click();
+    await expectMethods(daveList, ["EMAIL_OTP", "SMS"]);
+    await expectStatus(davePage, /^Removed the authenticator app\.$/);
+  });
+
+  await step("remove the phone (email step-up); the email is left", async () => {
+    allowResponse(403, /\/v1\/me\/authenticators\/[^/]+$/, "403 reauthentication_required before the step-up");
+    await sleep(2100);
+    await daveList.locator("[data-method=SMS]").getByTestId("authenticator-remove").click();
+    await answerWithEmail(davePage.getByTestId("step-up"), dave.email);
+    await expectMethods(daveList, ["EMAIL_OTP"]);
+    await expectStatus(davePage, /^Removed phone \+4\*+\d{4}\.$/);
   });
 }
 

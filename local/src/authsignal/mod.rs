@@ -59,11 +59,23 @@
 //!   becomes `CHALLENGE_SUCCEEDED` and `accessToken` is a validation token that `/validate`
 //!   accepts. Wrong or expired codes: `{isVerified: false, failureReason:
 //!   "CODE_INVALID_OR_EXPIRED"}`; after 5 wrong codes `MAX_ATTEMPTS_EXCEEDED`.
+//! - SMS, as `@authsignal/browser`'s SMS client: `POST /client/user-authenticators/sms
+//!   {phoneNumber}`, `POST /client/challenge/sms`, `POST /client/verify/sms
+//!   {verificationCode}`, the same rules and answers as email OTP (the hint is the
+//!   `phoneNumber` given to track).
+//! - Authenticator apps (TOTP): `POST /client/user-authenticators/totp` → `{userAuthenticatorId,
+//!   userId, uri, secret}` (a fresh base32 secret and its `otpauth://` URI); `POST
+//!   /client/verify/totp {verificationCode}` confirms the app being added, or proves the
+//!   enrolled one (±1 step of 30 s; a step's code is accepted once). One app per user.
+//! - Rate limits, per user, as Authsignal's FAQ states them: 12 email OTP sends and 6 SMS sends
+//!   per 10 minutes; 10 verifications per 5 minutes for each of email OTP, SMS and TOTP. Past
+//!   one: 429 `too_many_requests`, and nothing is sent or checked.
 //! - Expired token: 401 `expired_token`; missing or unknown token: 401 `unauthorized`.
 //!
 //! # Local helpers (no auth; the local stack only)
-//! - `GET /local/authsignal/outbox?userId=&email=`: `{messages: [{userId, email, code,
-//!   sentAt}]}`, the latest code per user and email. Codes are never sent anywhere.
+//! - `GET /local/authsignal/outbox?userId=&email=&phoneNumber=`: `{messages: [{userId,
+//!   email | phoneNumber, code, sentAt}]}`, the latest code per user and address, emails and
+//!   text messages alike. Codes are never sent anywhere.
 //! - `POST /local/authsignal/clock {advanceSeconds}`: moves the emulator's clock forward.
 //! - `GET /local/authsignal/ui?token=&mode=popup&screen=settings`: the stand-in for the
 //!   pre-built UI. It runs an email OTP challenge with the token (code from the outbox), then
@@ -96,7 +108,7 @@ use serde_json::json;
 
 use self::wire::{EnrollVerifiedAuthenticatorRequest, TrackAttributes, ValidateChallengeRequest};
 pub use store::{CEREMONY_TTL, RelyingParty};
-use store::{EmulatorError, Store};
+use store::{Channel, EmulatorError, Store};
 
 /// The tenant id (the browser SDK's `tenantId`, its publishable key) of the emulator's tenant.
 pub const TENANT_ID: &str = "local-tenant";
@@ -247,6 +259,11 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         )
         .route("/client/challenge/email-otp", post(client_challenge_email))
         .route("/client/verify/email-otp", post(client_verify_email))
+        .route("/client/user-authenticators/sms", post(client_enroll_sms))
+        .route("/client/challenge/sms", post(client_challenge_sms))
+        .route("/client/verify/sms", post(client_verify_sms))
+        .route("/client/user-authenticators/totp", post(client_enroll_totp))
+        .route("/client/verify/totp", post(client_verify_totp))
         .route(
             "/client/user-authenticators/passkey/registration-options",
             post(passkey_registration_options),
@@ -342,24 +359,65 @@ async fn client_enroll_email(State(emu): Emu, headers: HeaderMap, body: Bytes) -
     let request: EnrollEmail = parse(&body)?;
     ok(emu
         .store()
-        .client_enroll_email(bearer(&headers), &request.email)?)
+        .client_enroll_otp(bearer(&headers), Channel::Email, &request.email)?)
 }
 
 async fn client_challenge_email(State(emu): Emu, headers: HeaderMap) -> Reply {
-    ok(emu.store().client_challenge_email(bearer(&headers))?)
+    ok(emu
+        .store()
+        .client_challenge_otp(bearer(&headers), Channel::Email)?)
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyEmail {
+struct VerifyCode {
     verification_code: String,
 }
 
 async fn client_verify_email(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
-    let request: VerifyEmail = parse(&body)?;
+    let request: VerifyCode = parse(&body)?;
+    ok(emu.store().client_verify_otp(
+        bearer(&headers),
+        Channel::Email,
+        &request.verification_code,
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EnrollSms {
+    phone_number: String,
+}
+
+async fn client_enroll_sms(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: EnrollSms = parse(&body)?;
     ok(emu
         .store()
-        .client_verify_email(bearer(&headers), &request.verification_code)?)
+        .client_enroll_otp(bearer(&headers), Channel::Sms, &request.phone_number)?)
+}
+
+async fn client_challenge_sms(State(emu): Emu, headers: HeaderMap) -> Reply {
+    ok(emu
+        .store()
+        .client_challenge_otp(bearer(&headers), Channel::Sms)?)
+}
+
+async fn client_verify_sms(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: VerifyCode = parse(&body)?;
+    ok(emu
+        .store()
+        .client_verify_otp(bearer(&headers), Channel::Sms, &request.verification_code)?)
+}
+
+async fn client_enroll_totp(State(emu): Emu, headers: HeaderMap) -> Reply {
+    ok(emu.store().client_enroll_totp(bearer(&headers))?)
+}
+
+async fn client_verify_totp(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Reply {
+    let request: VerifyCode = parse(&body)?;
+    ok(emu
+        .store()
+        .client_verify_totp(bearer(&headers), &request.verification_code)?)
 }
 
 #[derive(Deserialize)]
@@ -460,12 +518,12 @@ async fn passkey_verify(State(emu): Emu, headers: HeaderMap, body: Bytes) -> Rep
 struct OutboxQuery {
     user_id: Option<String>,
     email: Option<String>,
+    phone_number: Option<String>,
 }
 
 async fn outbox(State(emu): Emu, Query(query): Query<OutboxQuery>) -> Reply {
-    let messages = emu
-        .store()
-        .outbox(query.user_id.as_deref(), query.email.as_deref());
+    let address = query.email.as_deref().or(query.phone_number.as_deref());
+    let messages = emu.store().outbox(query.user_id.as_deref(), address);
     ok(json!({ "messages": messages }))
 }
 

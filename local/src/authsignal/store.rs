@@ -1,23 +1,28 @@
 //! The emulator's in-memory tenant (users, their actions and authenticators, client tokens) and
 //! the rules every part shares: what a token may do, when it expires, and what a succeeded
-//! challenge yields. Each concern has a file: the Server API (`server_api`), the email OTP
-//! ceremony (`email_otp`), passkeys (`passkeys`), the outbox (`outbox`), the pre-built UI's view
-//! (`views`), and Authsignal-shaped errors (`error`).
+//! challenge yields. Each concern has a file: the Server API (`server_api`), codes by email
+//! and SMS (`otp`), authenticator apps (`totp`), passkeys (`passkeys`), rate limits
+//! (`limits`), the outbox (`outbox`), the pre-built UI's view (`views`), and Authsignal-shaped
+//! errors (`error`).
 
-mod email_otp;
 mod error;
+mod limits;
+mod otp;
 mod outbox;
 mod passkeys;
 mod server_api;
+mod totp;
 mod views;
 
-pub use email_otp::{MAX_OTP_ATTEMPTS, OTP_TTL};
 pub use error::EmulatorError;
+pub use limits::{CODE_VERIFICATIONS, EMAIL_OTP_SENDS, RateLimit, SMS_SENDS};
+pub use otp::{Channel, MAX_OTP_ATTEMPTS, OTP_TTL};
 pub use outbox::OutboxMessage;
 pub use passkeys::{CEREMONY_TTL, RelyingParty};
+pub use totp::{TOTP_SKEW_STEPS, TOTP_STEP_SECONDS};
 pub use views::UiView;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use super::wire;
@@ -38,6 +43,8 @@ pub struct Store {
     ceremonies: HashMap<String, passkeys::Ceremony>,
     /// Passkey sign-ins started without a token, by `challengeId`.
     sign_ins: HashMap<String, passkeys::PendingSignIn>,
+    /// When each user last sent or verified codes, for the rate limits.
+    rates: HashMap<(String, limits::Limited), VecDeque<SystemTime>>,
 }
 
 #[derive(Default)]
@@ -51,6 +58,8 @@ struct User {
     /// The WebAuthn user handle, made at the first passkey registration.
     webauthn_handle: Option<uuid::Uuid>,
     passkeys: Vec<passkeys::StoredPasskey>,
+    /// The authenticator app, once one is added.
+    totp: Option<totp::StoredTotp>,
 }
 
 struct Action {
@@ -68,9 +77,13 @@ struct Token {
     action: String,
     scopes: Vec<String>,
     email_hint: Option<String>,
+    phone_hint: Option<String>,
     redirect_url: Option<String>,
     expires_at: SystemTime,
-    pending: Option<email_otp::PendingOtp>,
+    /// The code sent by email or SMS that this token's next verify call answers.
+    pending: Option<otp::PendingOtp>,
+    /// An authenticator app this token is adding.
+    pending_totp: Option<totp::PendingTotp>,
 }
 
 /// The action a client token stands for, once its challenge is passed.
@@ -190,9 +203,11 @@ impl Store {
                 action,
                 scopes,
                 email_hint: None,
+                phone_hint: None,
                 redirect_url: None,
                 expires_at: now + TOKEN_TTL,
                 pending: None,
+                pending_totp: None,
             },
         );
         validation_token
@@ -250,9 +265,13 @@ mod tests {
 
     fn enroll_email(store: &mut Store, user: &str, email: &str, scope: Option<&str>) -> String {
         let token = track(store, user, scope).token.unwrap();
-        store.client_enroll_email(Some(&token), email).unwrap();
+        store
+            .client_enroll_otp(Some(&token), Channel::Email, email)
+            .unwrap();
         let code = store.outbox(Some(user), Some(email)).pop().unwrap().code;
-        let verified = store.client_verify_email(Some(&token), &code).unwrap();
+        let verified = store
+            .client_verify_otp(Some(&token), Channel::Email, &code)
+            .unwrap();
         verified["accessToken"].as_str().unwrap().to_owned()
     }
 
@@ -277,7 +296,7 @@ mod tests {
 
         let unscoped = track(&mut store, "u1", None).token.unwrap();
         let refused = store
-            .client_enroll_email(Some(&unscoped), "other@example.com")
+            .client_enroll_otp(Some(&unscoped), Channel::Email, "other@example.com")
             .unwrap_err();
         assert_eq!((refused.status, refused.code), (403, "forbidden"));
         enroll_email(
@@ -294,15 +313,53 @@ mod tests {
         let mut store = Store::default();
         let token = track(&mut store, "u1", None).token.unwrap();
         store
-            .client_enroll_email(Some(&token), "jo@example.com")
+            .client_enroll_otp(Some(&token), Channel::Email, "jo@example.com")
             .unwrap();
         for _ in 0..MAX_OTP_ATTEMPTS {
-            let outcome = store.client_verify_email(Some(&token), "not-it").unwrap();
+            let outcome = store
+                .client_verify_otp(Some(&token), Channel::Email, "not-it")
+                .unwrap();
             assert_eq!(outcome["failureReason"], "CODE_INVALID_OR_EXPIRED");
         }
-        let outcome = store.client_verify_email(Some(&token), "whatever").unwrap();
+        let outcome = store
+            .client_verify_otp(Some(&token), Channel::Email, "whatever")
+            .unwrap();
         assert_eq!(outcome["failureReason"], "MAX_ATTEMPTS_EXCEEDED");
         assert!(store.authenticators("u1").is_empty());
+    }
+
+    #[test]
+    fn email_codes_past_the_send_limit_are_too_many_requests() {
+        let mut store = Store::default();
+        let attributes = TrackAttributes {
+            email: Some("jo@example.com".into()),
+            ..Default::default()
+        };
+        let token = store
+            .track("u1", "signIn", &attributes, "http://x")
+            .unwrap()
+            .token
+            .unwrap();
+        for _ in 0..EMAIL_OTP_SENDS.max {
+            store
+                .client_challenge_otp(Some(&token), Channel::Email)
+                .unwrap();
+        }
+        let refused = store
+            .client_challenge_otp(Some(&token), Channel::Email)
+            .unwrap_err();
+        assert_eq!((refused.status, refused.code), (429, "too_many_requests"));
+        assert_eq!(store.outbox.len(), EMAIL_OTP_SENDS.max);
+        // Ten minutes on, with a new token (the old one has expired too).
+        store.advance_clock(EMAIL_OTP_SENDS.window);
+        let token = store
+            .track("u1", "signIn", &attributes, "http://x")
+            .unwrap()
+            .token
+            .unwrap();
+        store
+            .client_challenge_otp(Some(&token), Channel::Email)
+            .unwrap();
     }
 
     #[test]
@@ -311,7 +368,7 @@ mod tests {
         let token = track(&mut store, "u1", None).token.unwrap();
         store.advance_clock(TOKEN_TTL);
         let error = store
-            .client_enroll_email(Some(&token), "jo@example.com")
+            .client_enroll_otp(Some(&token), Channel::Email, "jo@example.com")
             .unwrap_err();
         assert_eq!((error.status, error.code), (401, "expired_token"));
     }

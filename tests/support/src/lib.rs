@@ -3,6 +3,7 @@
 //! `moto_server`, a Lambda Runtime API stub for the function binaries, a software passkey, and
 //! the whole local stack in process (`stack`).
 
+pub mod authenticator_app;
 pub mod dev;
 pub mod local_client;
 pub mod moto;

@@ -17,8 +17,8 @@ impl LocalClient {
         }
     }
 
-    /// Moves the emulator's clock `seconds` forward.
-    pub async fn advance_clock(&self, seconds: u32) {
+    /// Moves the emulator's clock `seconds` forward; returns its time (Unix seconds).
+    pub async fn advance_clock(&self, seconds: u32) -> u64 {
         let response = self
             .http
             .post(format!("{}/local/authsignal/clock", self.base_url))
@@ -27,6 +27,12 @@ impl LocalClient {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        humantime::parse_rfc3339(body["now"].as_str().unwrap())
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
     }
 
     /// An access token from the local issuer for `sub`, signed in `signed_in_ago` seconds ago.
@@ -88,28 +94,37 @@ impl LocalClient {
         body["authenticators"].as_array().unwrap().clone()
     }
 
-    /// The latest code the emulator "sent" to `email`.
-    pub async fn code_for(&self, email: &str) -> String {
-        let (_, outbox) = self.outbox_for(email).await;
+    /// The latest code the emulator "sent" to `address` (an email address or a phone number).
+    pub async fn code_for(&self, address: &str) -> String {
+        let (_, outbox) = self.outbox_for(address).await;
         outbox["messages"].as_array().unwrap().last().unwrap()["code"]
             .as_str()
             .unwrap()
             .to_owned()
     }
 
-    /// The emulator's outbox for `email`: the status and body.
-    pub async fn outbox_for(&self, email: &str) -> (u16, Value) {
+    /// The emulator's outbox for `address` (email or phone number): the status and body.
+    pub async fn outbox_for(&self, address: &str) -> (u16, Value) {
+        let parameter = if address.contains('@') {
+            "email"
+        } else {
+            "phoneNumber"
+        };
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair(parameter, address)
+            .finish();
         let response = self
             .http
-            .get(format!(
-                "{}/local/authsignal/outbox?email={}",
-                self.base_url,
-                email.replace('@', "%40")
-            ))
+            .get(format!("{}/local/authsignal/outbox?{query}", self.base_url))
             .send()
             .await
             .unwrap();
         (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// The emulator's clock, as seconds since the Unix epoch (it may run ahead of this one).
+    pub async fn emulator_now(&self) -> u64 {
+        self.advance_clock(0).await
     }
 
     /// A Client API call as `@authsignal/browser` makes it.
@@ -242,11 +257,21 @@ impl LocalClient {
     /// (`email.challenge()`, the code from the outbox, `email.verify({code})`); returns the
     /// validation token an app hands to the service or to Cognito.
     pub async fn answer_email_challenge(&self, token: &str, email: &str) -> String {
-        self.client_api("challenge/email-otp", token, None).await;
-        let code = self.code_for(email).await;
+        self.answer_code_challenge("email-otp", token, email).await
+    }
+
+    /// The same by SMS, with the code texted to `phone`.
+    pub async fn answer_sms_challenge(&self, token: &str, phone: &str) -> String {
+        self.answer_code_challenge("sms", token, phone).await
+    }
+
+    async fn answer_code_challenge(&self, method: &str, token: &str, address: &str) -> String {
+        self.client_api(&format!("challenge/{method}"), token, None)
+            .await;
+        let code = self.code_for(address).await;
         let verified = self
             .client_api(
-                "verify/email-otp",
+                &format!("verify/{method}"),
                 token,
                 Some(json!({ "verificationCode": code })),
             )

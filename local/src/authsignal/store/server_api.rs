@@ -84,9 +84,11 @@ impl Store {
                 action: action.to_owned(),
                 scopes,
                 email_hint: attributes.email.clone(),
+                phone_hint: attributes.phone_number.clone(),
                 redirect_url: attributes.redirect_url.clone(),
                 expires_at: now + TOKEN_TTL,
                 pending: None,
+                pending_totp: None,
             },
         );
         let mut url = format!("{ui_base_url}/ui?token={token}");
@@ -246,6 +248,7 @@ impl Store {
             (Some(user), Some(index)) => {
                 user.authenticators.remove(index);
                 self.forget_passkey(user_id, id);
+                self.forget_totp(user_id, id);
                 Ok(())
             }
             _ => Err(EmulatorError::new(
