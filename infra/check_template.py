@@ -28,7 +28,7 @@ EXPECTED_ACTIONS = {
     "AccountApiFunction": {"secretsmanager:GetSecretValue", "dynamodb:PutItem",
                            "events:PutEvents", "cognito-idp:AdminUserGlobalSignOut"},
     "AdminApiFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
-                         "cognito-idp:AdminUserGlobalSignOut"},
+                         "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:ListUsers"},
     "CreateAuthChallengeFunction": {"secretsmanager:GetSecretValue"},
     "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
                                             "cognito-idp:AdminUpdateUserAttributes",

@@ -31,9 +31,9 @@ class TemplateChecks(unittest.TestCase):
     def test_an_undocumented_route_is_found(self):
         def rename(resources):
             events = resources["AdminApiFunction"]["Properties"]["Events"]
-            events["ListUserAuthenticators"]["Properties"]["Path"] = "/v1/admin/users"
+            events["ListUserAuthenticators"]["Properties"]["Path"] = "/v1/admin/everyone"
         problems = problems_of(rename)
-        self.assertIn("GET /v1/admin/users is in the template but not in the OpenAPI document",
+        self.assertIn("GET /v1/admin/everyone is in the template but not in the OpenAPI document",
                       problems)
 
     def test_a_route_without_the_authorizer_is_found(self):

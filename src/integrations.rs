@@ -13,6 +13,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::config::IntegrationsConfig;
+use crate::directory::UserDirectory;
+use crate::directory::cognito::CognitoDirectory;
 use crate::events::ChangePublisher;
 use crate::events::eventbridge::EventBridgePublisher;
 use crate::replay::dynamodb::DynamoDbReplayStore;
@@ -28,6 +30,8 @@ pub struct Integrations {
     pub changes: Option<Arc<dyn ChangePublisher>>,
     /// `None`: sessions are left alone on removal.
     pub revoker: Option<Arc<dyn SessionRevoker>>,
+    /// `None`: the help desk cannot search the user pool.
+    pub directory: Option<Arc<dyn UserDirectory>>,
 }
 
 impl Default for Integrations {
@@ -37,6 +41,7 @@ impl Default for Integrations {
             replay: Arc::new(MemoryReplayStore::default()),
             changes: None,
             revoker: None,
+            directory: None,
         }
     }
 }
@@ -122,10 +127,15 @@ impl Integrations {
                 user_pool_id,
             )) as Arc<dyn SessionRevoker>
         });
+        let directory = config.admin_user_search.then(|| {
+            Arc::new(CognitoDirectory::new(clients.cognito.clone(), user_pool_id))
+                as Arc<dyn UserDirectory>
+        });
         Integrations {
             replay,
             changes,
             revoker,
+            directory,
         }
     }
 }

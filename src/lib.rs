@@ -10,6 +10,7 @@ pub mod authsignal;
 pub mod config;
 pub mod contact;
 pub mod digest;
+pub mod directory;
 pub mod events;
 pub mod http_client;
 pub mod integrations;

@@ -13,6 +13,7 @@ use cognito_authsignal::config::{
     self, Config, ConfigError, DEFAULT_EVENT_SOURCE, IntegrationsConfig, ServerConfig,
     SignInConfig, TriggerConfig,
 };
+use cognito_authsignal::directory::cognito::CognitoDirectory;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
 use cognito_authsignal::replay::dynamodb::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::secrets;
@@ -145,7 +146,13 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
         sign_in_mode: sign_in.mode.as_str().to_owned(),
         sign_in_action: triggers.actions.sign_in.clone(),
     };
-    let app = App::with_integrations(&config, integrations.unwrap_or_default());
+    let mut integrations = integrations.unwrap_or_default();
+    // The help desk finds users in the local pool, as the admin function does in Cognito.
+    integrations.directory = Some(Arc::new(CognitoDirectory::new(
+        pool_client(&config.cognito.region, &pool_endpoint),
+        &config.cognito.user_pool_id,
+    )));
+    let app = App::with_integrations(&config, integrations);
     let local_routes = local_cognito::issuer::routes(issuer.clone())
         .merge(local_cognito::routes(cognito.clone()))
         .merge(emulator::routes(emulator.clone()))
@@ -439,6 +446,8 @@ fn integrations_on(aws: &LocalAws, user_pool_id: &str, pool_endpoint: &str) -> I
         event_bus: Some(EVENT_BUS.into()),
         event_source: DEFAULT_EVENT_SOURCE.into(),
         revoke_sessions_on_removal: true,
+        // Set by `run` for both modes: the help desk always searches the local pool.
+        admin_user_search: false,
     };
     Integrations::with_clients(&config, user_pool_id, &clients)
 }

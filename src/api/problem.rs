@@ -93,6 +93,9 @@ pub enum ApiError {
     UpstreamTimeout,
     #[error("Authsignal unavailable")]
     UpstreamUnavailable { retry_after: Option<Duration> },
+    /// A route whose integration this deployment has switched off.
+    #[error("{0} is not configured")]
+    NotConfigured(&'static str),
     #[error("internal error")]
     Internal,
 }
@@ -118,6 +121,7 @@ impl ApiError {
                 StatusCode::BAD_GATEWAY
             }
             ApiError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -143,6 +147,7 @@ impl ApiError {
             ApiError::UpstreamMisconfigured => "upstream_misconfigured",
             ApiError::UpstreamTimeout => "upstream_timeout",
             ApiError::UpstreamUnavailable { .. } => "upstream_unavailable",
+            ApiError::NotConfigured(_) => "not_configured",
             ApiError::Internal => "internal_error",
         }
     }
@@ -167,6 +172,7 @@ impl ApiError {
             ApiError::UpstreamMisconfigured => "Upstream misconfigured",
             ApiError::UpstreamTimeout => "Upstream timeout",
             ApiError::UpstreamUnavailable { .. } => "Upstream unavailable",
+            ApiError::NotConfigured(_) => "Not configured",
             ApiError::Internal => "Internal error",
         }
     }
@@ -223,6 +229,9 @@ impl ApiError {
             }
             ApiError::UpstreamUnavailable { .. } => {
                 "The authenticator service is unavailable; retry shortly.".into()
+            }
+            ApiError::NotConfigured(what) => {
+                format!("{what} is switched off on this deployment.")
             }
             ApiError::Internal => "Something went wrong on our side; this has been logged.".into(),
         }

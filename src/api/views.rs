@@ -73,6 +73,37 @@ pub struct AcceptedPasskeys {
     pub credential_ids: Vec<String>,
 }
 
+/// A user found by the help desk's search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    /// The Cognito `sub` (the id the other admin routes take).
+    pub user_id: String,
+    pub username: String,
+    /// Cognito's user status: `CONFIRMED`, `UNCONFIRMED`, `FORCE_CHANGE_PASSWORD`, ...
+    pub status: String,
+    pub enabled: bool,
+    /// ISO 8601.
+    pub created_at: Option<String>,
+    /// Masked, e.g. `j***@example.com`.
+    pub email: Option<String>,
+    /// Masked, e.g. `+1******4567`.
+    pub phone_number: Option<String>,
+    /// How many authenticators the user has at Authsignal; absent when that could not be
+    /// read just now.
+    pub authenticator_count: Option<u32>,
+}
+
+/// One page of users found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSearchResult {
+    pub users: Vec<UserSummary>,
+    /// Pass back as `paginationToken` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<String>,
+}
+
 impl AuthenticatorList {
     /// `records` are `user_id`'s authenticators; `rp_id` is `PASSKEY_RP_ID`.
     pub fn new(user_id: &str, records: Vec<UserAuthenticator>, rp_id: Option<&str>) -> Self {

@@ -17,6 +17,9 @@ pub struct IntegrationsConfig {
     pub event_source: String,
     /// `REVOKE_SESSIONS_ON_REMOVAL`: sign the user out everywhere after a removal.
     pub revoke_sessions_on_removal: bool,
+    /// `ADMIN_USER_SEARCH`: the help desk finds users in the pool (`GET /v1/admin/users`,
+    /// Cognito `ListUsers`); off, that route answers 501.
+    pub admin_user_search: bool,
 }
 
 impl Default for IntegrationsConfig {
@@ -27,6 +30,7 @@ impl Default for IntegrationsConfig {
             event_bus: None,
             event_source: DEFAULT_EVENT_SOURCE.to_owned(),
             revoke_sessions_on_removal: false,
+            admin_user_search: false,
         }
     }
 }
@@ -34,7 +38,10 @@ impl Default for IntegrationsConfig {
 impl IntegrationsConfig {
     /// True when any integration needs an AWS client.
     pub fn uses_aws(&self) -> bool {
-        self.replay_table.is_some() || self.event_bus.is_some() || self.revoke_sessions_on_removal
+        self.replay_table.is_some()
+            || self.event_bus.is_some()
+            || self.revoke_sessions_on_removal
+            || self.admin_user_search
     }
 
     pub fn read(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Problems) -> Self {
@@ -67,11 +74,17 @@ impl IntegrationsConfig {
                 report(problems, "REVOKE_SESSIONS_ON_REMOVAL", message);
                 false
             });
+        let admin_user_search =
+            boolean(lookup("ADMIN_USER_SEARCH"), false).unwrap_or_else(|message| {
+                report(problems, "ADMIN_USER_SEARCH", message);
+                false
+            });
         IntegrationsConfig {
             replay_table,
             event_bus,
             event_source,
             revoke_sessions_on_removal,
+            admin_user_search,
         }
     }
 }

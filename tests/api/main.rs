@@ -18,4 +18,5 @@ mod rules;
 use cognito_authsignal_test_support::soft_passkey;
 mod token_kinds;
 mod upstream;
+mod user_search;
 mod web_app;

@@ -17,6 +17,7 @@
 //! gets the same answer as a wrong one); off, it answers `UserNotFoundException` as a `LEGACY`
 //! pool does.
 
+mod directory;
 pub mod issuer;
 mod operations;
 mod pool;
@@ -188,6 +189,7 @@ impl LocalCognito {
                 empty()
             }
             "AdminGetUser" => self.admin_get_user(&AdminUser::decode(body)?)?.encode(),
+            "ListUsers" => self.list_users(&directory::ListUsers::decode(body)?)?,
             other => return Err(CognitoError::unknown_operation(other)),
         })
     }

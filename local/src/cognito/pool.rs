@@ -47,6 +47,8 @@ pub struct LocalUser {
     pub password: PasswordVerifier,
     /// The groups the user is in (`cognito:groups` in their tokens), in the order added.
     pub groups: Vec<String>,
+    /// When the user signed up (`UserCreateDate`).
+    pub created_at: SystemTime,
 }
 
 impl LocalUser {
@@ -83,6 +85,13 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// Every user, in username order (case-insensitive).
+    pub fn users_in_order(&self) -> Vec<&LocalUser> {
+        let mut users: Vec<&LocalUser> = self.users.values().collect();
+        users.sort_by_key(|user| user.username.to_lowercase());
+        users
+    }
+
     pub fn user(&self, username: &str) -> Option<&LocalUser> {
         self.users.get(&username.to_lowercase())
     }
@@ -350,6 +359,7 @@ mod tests {
             confirmed: true,
             password: PasswordVerifier::random("Pool"),
             groups: Vec::new(),
+            created_at: SystemTime::now(),
         })
         .unwrap();
         let update = |pairs: &[(&str, &str)]| {
@@ -387,6 +397,7 @@ mod tests {
             confirmed: true,
             password: PasswordVerifier::random("Pool"),
             groups: Vec::new(),
+            created_at: SystemTime::now(),
         };
         pool.add(user("Alice")).unwrap();
         assert_eq!(pool.user("alice").unwrap().username, "Alice");
@@ -404,6 +415,7 @@ mod tests {
             confirmed: true,
             password: PasswordVerifier::random("Pool"),
             groups: Vec::new(),
+            created_at: SystemTime::now(),
         };
         let sub = alice.sub.clone();
         pool.add(alice).unwrap();

@@ -217,7 +217,7 @@ impl LocalCognito {
     }
 
     /// The `UserPoolId` of an admin operation must be this pool.
-    fn check_pool(&self, pool_id: &str) -> Result<(), CognitoError> {
+    pub(super) fn check_pool(&self, pool_id: &str) -> Result<(), CognitoError> {
         if pool_id != self.user_pool_id {
             return Err(CognitoError::resource_not_found(format!(
                 "User pool {pool_id} does not exist."

@@ -88,6 +88,7 @@ impl LocalCognito {
                 None => PasswordVerifier::random(&self.pool_name),
             },
             groups: Vec::new(),
+            created_at: std::time::SystemTime::now(),
         };
         self.state().pool.add(user)?;
         tracing::info!(confirmed, "local user signed up");

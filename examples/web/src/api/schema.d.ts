@@ -120,6 +120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds users in the user pool by email or username (Cognito `ListUsers`), a page at a time,
+         *     with how many authenticators each has.
+         */
+        get: operations["findUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/users/{userId}/authenticators": {
         parameters: {
             query?: never;
@@ -299,6 +319,33 @@ export interface components {
         StepUpOperation: "removeAuthenticator" | "addAuthenticator";
         StepUpRequest: {
             operation: components["schemas"]["StepUpOperation"];
+        };
+        /** @description One page of users found. */
+        UserSearchResult: {
+            users: components["schemas"]["UserSummary"][];
+            /** @description Pass back as `paginationToken` for the next page; absent on the last page. */
+            paginationToken?: string | null;
+        };
+        /** @description A user found by the help desk's search. */
+        UserSummary: {
+            /** @description The Cognito `sub` (the id the other admin routes take). */
+            userId: string;
+            username: string;
+            /** @description Cognito's user status: `CONFIRMED`, `UNCONFIRMED`, `FORCE_CHANGE_PASSWORD`, ... */
+            status: string;
+            enabled: boolean;
+            /** @description ISO 8601. */
+            createdAt?: string | null;
+            /** @description Masked, e.g. `j***@example.com`. */
+            email?: string | null;
+            /** @description Masked, e.g. `+1******4567`. */
+            phoneNumber?: string | null;
+            /**
+             * Format: int32
+             * @description How many authenticators the user has at Authsignal; absent when that could not be
+             *     read just now.
+             */
+            authenticatorCount?: number | null;
         };
     };
     responses: never;
@@ -747,6 +794,100 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_misconfigured` or `upstream_unavailable`: Authsignal refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_timeout`: Authsignal did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    findUsers: {
+        parameters: {
+            query?: {
+                /** @description The email address (or, with `match=prefix`, its beginning). */
+                email?: string;
+                /** @description The username (or its beginning); case-insensitive. */
+                username?: string;
+                /** @description `exact` (default) or `prefix`. */
+                match?: "exact" | "prefix";
+                /** @description Users per page, 1-60 (default 20). */
+                limit?: number;
+                /** @description From the previous page's answer. */
+                paginationToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The users found (contacts masked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSearchResult"];
+                };
+            };
+            /** @description `invalid_request`: not exactly one of email and username, a value with quotes, backslashes or control characters, a limit outside 1-60, or a refused pagination token */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: not in the admin group */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_configured`: user search is off (`ADMIN_USER_SEARCH`) */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
