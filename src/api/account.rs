@@ -181,6 +181,7 @@ pub async fn create_enrollment_token(
         subject: &user.user_id,
         authenticator: None,
         proof: Some(proof),
+        reset: None,
     };
     audit::record(&state, change, &request_id).await;
     Ok(Json(EnrollmentToken {
@@ -234,6 +235,7 @@ pub async fn create_settings_url(
         subject: &user.user_id,
         authenticator: None,
         proof: recent.then_some(Proof::RecentSignIn),
+        reset: None,
     };
     audit::record(&state, change, &request_id).await;
     Ok(Json(SettingsUrl { url }))
@@ -379,6 +381,7 @@ pub(super) async fn remove_authenticator(
         subject: removal.subject,
         authenticator: Some((id.as_str(), &method)),
         proof: removal.proof,
+        reset: None,
     };
     audit::record(state, change, request_id).await;
     records.retain(|a| a.user_authenticator_id != id.as_str());

@@ -5,21 +5,23 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::account::{Removal, remove_authenticator};
-use super::docs::{AuthProblems, UpstreamProblems};
+use super::audit::{self, Change};
+use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId, UserId};
+use super::json::ApiJson;
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::views::{AuthenticatorList, UserSearchResult, UserSummary};
 use crate::auth::AuthenticatedUser;
-use crate::authsignal::AuthsignalApi;
+use crate::authsignal::{AuthsignalApi, AuthsignalError};
 use crate::contact::{mask_email, mask_phone};
 use crate::directory::{DirectoryError, DirectoryUser, SearchAttribute, UserQuery};
-use crate::events::ChangeKind;
+use crate::events::{ChangeKind, Reason, RemovedAuthenticator};
 
 /// Routes of the admin API, with their OpenAPI operations.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -28,6 +30,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(find_users))
         .routes(routes!(list_user_authenticators))
         .routes(routes!(delete_user_authenticator))
+        .routes(routes!(reset_user))
 }
 
 fn require_admin(state: &AppState, user: &AuthenticatedUser) -> Result<(), ApiError> {
@@ -242,6 +245,7 @@ pub async fn list_user_authenticators(
 /// sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
 /// allows that while the account has none). Sign-in then accepts only a proof of the user's own
 /// Cognito email or phone, but an account that never reaches zero keeps that window shut.
+/// (A reset empties an account on purpose, signing the user out first: see [`reset_user`].)
 #[utoipa::path(
     delete,
     path = "/v1/admin/users/{userId}/authenticators/{authenticatorId}",
@@ -278,4 +282,172 @@ pub async fn delete_user_authenticator(
     };
     let left = remove_authenticator(&state, removal, &authenticator_id, &request_id).await?;
     Ok(Json(state.authenticator_list(user_id.as_str(), left)))
+}
+
+/// Longest reset reason accepted (the redaction's own bound).
+const MAX_REASON_CHARS: usize = crate::redact::MAX_CHARS;
+
+/// Body of `POST /v1/admin/users/{userId}/reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetRequest {
+    /// A short code to count resets by, e.g. `lost_device`: a lower-case letter, then 1-31
+    /// lower-case letters, digits or `_`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{1,31}$")]
+    pub reason_code: String,
+    /// What happened, in the help desk's words: 1-256 characters, no control characters but
+    /// line breaks. Recorded with email addresses, phone numbers and anything token-like
+    /// redacted.
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]+$"
+    )]
+    pub reason: String,
+}
+
+impl ResetRequest {
+    fn reason(self) -> Result<Reason, ApiError> {
+        let code_ok = self.reason_code.len() >= 2
+            && self.reason_code.len() <= 32
+            && self
+                .reason_code
+                .starts_with(|c: char| c.is_ascii_lowercase())
+            && self
+                .reason_code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !code_ok {
+            return Err(ApiError::InvalidRequest(
+                "`reasonCode` must be 2-32 of a-z, 0-9 and `_`, starting with a letter.".into(),
+            ));
+        }
+        let text = &self.reason;
+        let text_ok = !text.is_empty()
+            && text.chars().count() <= MAX_REASON_CHARS
+            && !text.chars().any(|c| c.is_control() && c != '\n');
+        if !text_ok {
+            return Err(ApiError::InvalidRequest(format!(
+                "`reason` must be 1-{MAX_REASON_CHARS} characters without control characters."
+            )));
+        }
+        // Kept in logs and events: no contact details or secrets an admin may have typed.
+        Ok(Reason {
+            code: self.reason_code,
+            text: crate::redact::external_text(text.trim()),
+        })
+    }
+}
+
+/// One authenticator a reset removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedByReset {
+    pub id: String,
+    pub verification_method: String,
+}
+
+/// What a reset did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetResult {
+    pub user_id: String,
+    /// Every authenticator removed (none when a retried reset finds nothing left).
+    pub removed: Vec<RemovedByReset>,
+    /// False when the user pool could not sign the user out (logged; retry the reset).
+    pub signed_out: bool,
+}
+
+/// Resets a user who lost their authenticators: signs them out everywhere, then removes every
+/// authenticator, and records one audit event with the reason and what was removed. Retrying
+/// does no harm.
+///
+/// Safe where removing the last authenticator one by one is refused: the user's next sign-in
+/// enrolls their own Cognito email (else phone) before any token is handed out, and only a
+/// proof of it signs them in, so the reset hands the account to nobody.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{userId}/reset",
+    tag = "admin",
+    operation_id = "resetUser",
+    security(("bearer" = [])),
+    params(("userId" = String, Path, description = "The user's Cognito `sub`", pattern = "^[A-Za-z0-9._@+-]{1,128}$")),
+    request_body = ResetRequest,
+    responses(
+        (status = 200, description = "Signed out and every authenticator removed", body = ResetResult),
+        (status = 400, description = "`invalid_request`: malformed user id, reason code or reason", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "`not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`)", body = Problem, content_type = "application/problem+json"),
+        AuthProblems,
+        BodyProblems,
+        UpstreamProblems,
+    )
+)]
+pub async fn reset_user(
+    State(state): State<AppState>,
+    admin: AuthenticatedUser,
+    path: Result<ApiPath<UserId>, ApiError>,
+    request_id: RequestId,
+    body: Result<ApiJson<ResetRequest>, ApiError>,
+) -> Result<Json<ResetResult>, ApiError> {
+    require_admin(&state, &admin)?;
+    let ApiPath(user_id) = path?;
+    let ApiJson(request) = body?;
+    let reason = request.reason()?;
+    let Some(directory) = &state.integrations.directory else {
+        return Err(ApiError::NotConfigured("User reset"));
+    };
+    let user_id = user_id.as_str();
+    // Signed out first, so no refresh token mints a session once the authenticators are gone.
+    let signed_out = match directory.sign_out_everywhere(user_id).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(%error, user_id, "SESSIONS NOT REVOKED by the reset");
+            false
+        }
+    };
+    let records = state.authsignal.get_authenticators(user_id).await?;
+    let mut removed = Vec::new();
+    let mut failure = None;
+    for record in records {
+        match state
+            .authsignal
+            .delete_authenticator(user_id, &record.user_authenticator_id)
+            .await
+        {
+            // Gone already (a retry racing the first attempt): as good as removed.
+            Ok(()) | Err(AuthsignalError::NotFound(_)) => removed.push(RemovedAuthenticator {
+                authenticator_id: record.user_authenticator_id,
+                verification_method: record.verification_method.to_string(),
+            }),
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        }
+    }
+    // What was removed is recorded even when a later removal failed (a retry finishes it).
+    let change = Change {
+        kind: ChangeKind::UserReset,
+        actor: &admin,
+        subject: user_id,
+        authenticator: None,
+        proof: None,
+        reset: Some((reason, removed.clone())),
+    };
+    audit::record(&state, change, &request_id).await;
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    Ok(Json(ResetResult {
+        user_id: user_id.to_owned(),
+        removed: removed
+            .into_iter()
+            .map(|r| RemovedByReset {
+                id: r.authenticator_id,
+                verification_method: r.verification_method,
+            })
+            .collect(),
+        signed_out,
+    }))
 }

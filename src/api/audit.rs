@@ -7,7 +7,7 @@ use super::AppState;
 use super::request_id::RequestId;
 use super::step_up::Proof;
 use crate::auth::AuthenticatedUser;
-use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind};
+use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind, Reason, RemovedAuthenticator};
 
 /// One change the API made, as it is recorded.
 pub struct Change<'a> {
@@ -20,6 +20,8 @@ pub struct Change<'a> {
     pub authenticator: Option<(&'a str, &'a str)>,
     /// How a recent sign-in was proved, where one was needed.
     pub proof: Option<Proof>,
+    /// A reset's reason and what it removed.
+    pub reset: Option<(Reason, Vec<RemovedAuthenticator>)>,
 }
 
 /// Logs the change and publishes it. Never fails: the change has already happened.
@@ -30,7 +32,11 @@ pub async fn record(state: &AppState, change: Change<'_>, request_id: &RequestId
         subject,
         authenticator,
         proof,
+        reset,
     } = change;
+    let (reason, removed) = reset.map_or((None, None), |(reason, removed)| {
+        (Some(reason), Some(removed))
+    });
     let event = ChangeEvent {
         kind,
         detail: ChangeDetail {
@@ -42,6 +48,8 @@ pub async fn record(state: &AppState, change: Change<'_>, request_id: &RequestId
             origin_jti: actor.origin_jti.clone(),
             client_id: actor.client_id.clone(),
             proof: proof.map(|proof| proof.as_str().to_owned()),
+            reason,
+            removed,
         },
     };
     events::record(state.integrations.changes.as_deref(), &event).await;

@@ -17,8 +17,8 @@ pub struct IntegrationsConfig {
     pub event_source: String,
     /// `REVOKE_SESSIONS_ON_REMOVAL`: sign the user out everywhere after a removal.
     pub revoke_sessions_on_removal: bool,
-    /// `ADMIN_USER_SEARCH`: the help desk finds users in the pool (`GET /v1/admin/users`,
-    /// Cognito `ListUsers`); off, that route answers 501.
+    /// `ADMIN_USER_SEARCH`: the help desk reaches the pool: finds users (`GET /v1/admin/users`,
+    /// Cognito `ListUsers`) and resets them (`AdminUserGlobalSignOut`); off, both answer 501.
     pub admin_user_search: bool,
 }
 

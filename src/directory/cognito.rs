@@ -1,4 +1,5 @@
-//! The user pool through Cognito's `ListUsers` (needs `cognito-idp:ListUsers` on the pool).
+//! The user pool through Cognito's `ListUsers` and `AdminUserGlobalSignOut` (with the `sub` as
+//! the user name, which Cognito accepts); needs both actions on the pool.
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -68,5 +69,18 @@ impl UserDirectory for CognitoDirectory {
             users: answer.users().iter().filter_map(user_of).collect(),
             pagination_token: answer.pagination_token().map(str::to_owned),
         })
+    }
+
+    async fn sign_out_everywhere(&self, sub: &str) -> Result<(), DirectoryError> {
+        self.client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(sub)
+            .send()
+            .await
+            .map_err(|error| {
+                DirectoryError::Unavailable(DisplayErrorContext(&error).to_string())
+            })?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
-//! Finding users in the user pool for the help desk (`GET /v1/admin/users`): by email or
-//! username, exactly or by prefix, a page at a time. The query is checked before a filter is
-//! built from it, so nothing a caller sends can change the filter's shape.
+//! The user pool as the help desk reaches it: finding users (`GET /v1/admin/users`) by email or
+//! username, exactly or by prefix, a page at a time, and signing a user out everywhere (a
+//! reset). The query is checked before a filter is built from it, so nothing a caller sends can
+//! change the filter's shape.
 
 pub mod cognito;
 
@@ -138,10 +139,12 @@ pub enum DirectoryError {
     Unavailable(String),
 }
 
-/// Where users are found.
+/// The user pool, for the help desk.
 #[async_trait]
 pub trait UserDirectory: Send + Sync {
     async fn find_users(&self, query: &UserQuery) -> Result<UserPage, DirectoryError>;
+    /// Revokes every refresh token of the user named by `sub` (a global sign-out).
+    async fn sign_out_everywhere(&self, sub: &str) -> Result<(), DirectoryError>;
 }
 
 #[cfg(test)]

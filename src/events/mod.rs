@@ -22,15 +22,18 @@ pub enum ChangeKind {
     /// An authenticator added in a first-authenticator sign-in round that is not the user's own
     /// Cognito email or phone number, removed by Verify (see `triggers::verify`).
     ForeignAuthenticatorRemoved,
+    /// The help desk reset a user: every authenticator removed, every session signed out.
+    UserReset,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 5] = [
+    pub const ALL: [ChangeKind; 6] = [
         ChangeKind::EnrollmentTokenIssued,
         ChangeKind::SettingsUrlIssued,
         ChangeKind::AuthenticatorRemoved,
         ChangeKind::AuthenticatorRemovedByAdmin,
         ChangeKind::ForeignAuthenticatorRemoved,
+        ChangeKind::UserReset,
     ];
 
     /// The `event` field of the audit log line.
@@ -41,6 +44,7 @@ impl ChangeKind {
             ChangeKind::AuthenticatorRemoved => "authenticator_removed",
             ChangeKind::AuthenticatorRemovedByAdmin => "authenticator_removed_by_admin",
             ChangeKind::ForeignAuthenticatorRemoved => "foreign_authenticator_removed",
+            ChangeKind::UserReset => "user_reset",
         }
     }
 
@@ -52,6 +56,7 @@ impl ChangeKind {
             ChangeKind::AuthenticatorRemoved => "Authenticator Removed",
             ChangeKind::AuthenticatorRemovedByAdmin => "Authenticator Removed By Admin",
             ChangeKind::ForeignAuthenticatorRemoved => "Foreign Authenticator Removed",
+            ChangeKind::UserReset => "User Reset",
         }
     }
 
@@ -63,6 +68,7 @@ impl ChangeKind {
             ChangeKind::AuthenticatorRemoved => "authenticator-removed.schema.json",
             ChangeKind::AuthenticatorRemovedByAdmin => "authenticator-removed-by-admin.schema.json",
             ChangeKind::ForeignAuthenticatorRemoved => "foreign-authenticator-removed.schema.json",
+            ChangeKind::UserReset => "user-reset.schema.json",
         }
     }
 }
@@ -91,6 +97,27 @@ pub struct ChangeDetail {
     /// How a recent sign-in was proved: `recent_sign_in` or `step_up`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<String>,
+    /// Why the help desk acted (a reset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Every authenticator a reset removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<RemovedAuthenticator>>,
+}
+
+/// The help desk's reason: a short code to count by and the words of whoever acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reason {
+    pub code: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedAuthenticator {
+    pub authenticator_id: String,
+    pub verification_method: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +151,15 @@ pub async fn record(publisher: Option<&dyn ChangePublisher>, event: &ChangeEvent
         origin_jti = detail.origin_jti.as_deref().unwrap_or(""),
         client_id = %detail.client_id,
         proof = detail.proof.as_deref().unwrap_or(""),
+        reason_code = detail.reason.as_ref().map_or("", |r| r.code.as_str()),
+        reason = detail.reason.as_ref().map_or("", |r| r.text.as_str()),
+        removed = %detail
+            .removed
+            .iter()
+            .flatten()
+            .map(|r| format!("{}:{}", r.verification_method, r.authenticator_id))
+            .collect::<Vec<_>>()
+            .join(","),
         "audit"
     );
     if let Some(publisher) = publisher {

@@ -472,6 +472,8 @@ impl SignInChallenge {
                 origin_jti: None,
                 client_id,
                 proof: None,
+                reason: None,
+                removed: None,
             },
         };
         events::record(self.changes.as_deref(), &removed).await;

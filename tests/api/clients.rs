@@ -117,7 +117,7 @@ async fn schemathesis_finds_no_server_errors_and_no_spec_violations() {
         "40",
     ]);
     let stdout = run(&st, &all, &workdir, &[("NO_COLOR", "1")]).await;
-    assert!(stdout.contains("Tested: 7"), "{stdout}");
+    assert!(stdout.contains("Tested: 8"), "{stdout}");
 
     // Two operations take values whose validity no schema can say, so schema-valid requests
     // may rightly be refused with 400: the settings URL's redirectUrl (deployment config, the

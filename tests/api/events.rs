@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use cognito_authsignal::config::DEFAULT_EVENT_SOURCE;
 use cognito_authsignal::config::IntegrationsConfig;
+use cognito_authsignal::directory::{DirectoryError, UserDirectory, UserPage, UserQuery};
 use cognito_authsignal::events::ChangeKind;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
 use cognito_authsignal_local::aws::{BusSpec, forward_events_to_queue};
@@ -62,15 +63,32 @@ async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str, settle: Duration) -> 
     }
 }
 
+/// A user pool that signs anyone out and finds no one: what a reset needs besides Authsignal.
+struct SignsOut;
+
+#[async_trait::async_trait]
+impl UserDirectory for SignsOut {
+    async fn find_users(&self, _: &UserQuery) -> Result<UserPage, DirectoryError> {
+        Ok(UserPage::default())
+    }
+
+    async fn sign_out_everywhere(&self, _: &str) -> Result<(), DirectoryError> {
+        Ok(())
+    }
+}
+
 fn events_to(bus: &str, clients: &AwsClients) -> Integrations {
     let config = IntegrationsConfig {
         event_bus: Some(bus.into()),
         ..IntegrationsConfig::default()
     };
-    Integrations::with_clients(&config, "eu-west-1_ApiTests", clients)
+    let mut integrations = Integrations::with_clients(&config, "eu-west-1_ApiTests", clients);
+    integrations.directory = Some(std::sync::Arc::new(SignsOut));
+    integrations
 }
 
-/// Every kind of change, once: two enrollments, a settings URL, a removal, an admin removal.
+/// Every kind of change the API makes: three enrollments, a settings URL, a removal, an admin
+/// removal, a reset.
 async fn make_every_change(stack: &Stack, sub: &str) {
     let fresh = stack.token(sub, &[], 60);
     let first = stack
@@ -114,6 +132,15 @@ async fn make_every_change(stack: &Stack, sub: &str) {
         )
         .await;
     assert_eq!(by_admin.status(), 200);
+    let reset = stack
+        .call(
+            Method::POST,
+            &format!("/v1/admin/users/{sub}/reset"),
+            &admin,
+            Some(json!({ "reasonCode": "lost_device", "reason": "Phone lost; identity checked by video call." })),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
 }
 
 fn schema(kind: ChangeKind) -> jsonschema::Validator {
@@ -163,6 +190,7 @@ async fn every_change_puts_one_event_that_matches_its_schema() {
         ("Settings URL Issued".to_owned(), 1),
         ("Authenticator Removed".to_owned(), 1),
         ("Authenticator Removed By Admin".to_owned(), 1),
+        ("User Reset".to_owned(), 1),
     ]);
     assert_eq!(counts, expected, "{events:#?}");
 }
@@ -172,7 +200,11 @@ async fn nothing_is_put_without_a_bus_name() {
     let moto = Moto::start().await;
     let (sqs, queue_url) = bus_forwarded_to_a_queue(&moto).await;
     // The same flow on a stack without EVENT_BUS_NAME, in a process that could reach the bus.
-    let stack = Stack::start().await;
+    let integrations = Integrations {
+        directory: Some(std::sync::Arc::new(SignsOut)),
+        ..Integrations::default()
+    };
+    let stack = Stack::with_integrations(integrations).await;
     make_every_change(&stack, "u-no-bus").await;
     assert!(
         drain(&sqs, &queue_url, Duration::from_millis(500))
@@ -224,6 +256,8 @@ async fn a_bus_that_rejects_the_event_never_fails_the_change() {
                 origin_jti: None,
                 client_id: "c".into(),
                 proof: None,
+                reason: None,
+                removed: None,
             },
         };
         assert!(publisher.publish(&event).await.is_err());

@@ -13,6 +13,7 @@ use cognito_authsignal_test_support::moto;
 mod openapi;
 mod passkeys;
 mod replay;
+mod reset;
 mod revocation;
 mod rules;
 use cognito_authsignal_test_support::soft_passkey;

@@ -2,8 +2,9 @@
 //! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
 //! sign-in (Chromium's virtual authenticator), passkey sign-in without a username (autofill and
 //! the button), the WebAuthn Signal API calls and their effect on the authenticator, enrollment,
-//! step-up, authenticator apps (TOTP) and SMS, the admin view, the error paths, the pre-built UI variant and password-then-MFA
-//! sign-in (`CUSTOM_WITH_SRP`) (`examples/web/tests/browser.mjs`).
+//! step-up, authenticator apps (TOTP) and SMS, the help desk (search by email, reset), the error
+//! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
+//! (`examples/web/tests/browser.mjs`).
 
 use std::path::PathBuf;
 
@@ -93,6 +94,9 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         "ok - remove the email after the sign-in went stale: 'Confirm it's you' with the passkey",
         "ok - the admin finds the first user by id; their only passkey cannot be removed (last_authenticator)",
         "ok - the first user's page, reloaded, still shows the passkey",
+        "ok - help desk: search by email finds the first user, masked, with one authenticator",
+        "ok - help desk: reset with a reason; every authenticator is removed and the user is signed out",
+        "ok - after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email",
         "ok - an enrollment whose token expired",
         "ok - wrong codes",
         "ok - authenticator app: a QR code and the key, confirmed with the code the app would show",
@@ -104,7 +108,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
     ] {
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
-    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("33 passed, 0 failed"), "{stdout}");
     let screenshot = screenshot_dir("passwordless").join("account.png");
     assert!(
         screenshot.is_file(),
@@ -143,5 +147,5 @@ async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
         stdout.contains("ok - password-then-MFA: no passkey sign-in without a username"),
         "{stdout}"
     );
-    assert!(stdout.contains("23 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("26 passed, 0 failed"), "{stdout}");
 }

@@ -1,13 +1,56 @@
-// Help-desk view, shown to members of the admin group: any user's authenticators by user id
-// (their Cognito `sub`), and removal, the last one included.
+// Help-desk view, shown to members of the admin group: find a user by email (or by their
+// Cognito `sub`), see their authenticators, remove one, or reset them with a reason (signed
+// out everywhere, every authenticator removed; their next sign-in proves their own email).
 import { describe, renderAuthenticators } from "./account";
 import { api, ok, problemMessage, type Authenticator } from "./api/client";
+import type { components } from "./api/schema";
 import { withStepUp } from "./step-up";
-import { h, inputForm, showError, showInfo } from "./ui";
+import { button, h, inputForm, showError, showInfo } from "./ui";
+
+type UserSummary = components["schemas"]["UserSummary"];
+
+/** Reason codes the help desk picks from (the API takes any short code). */
+const REASONS: [string, string][] = [
+  ["lost_device", "Lost or replaced device"],
+  ["account_compromised", "Account may be compromised"],
+  ["user_request", "The user asked"],
+];
 
 export function renderAdmin(root: HTMLElement): void {
+  const results = h("ul", { class: "users", "data-testid": "admin-users" });
   const list = h("ul", { class: "authenticators", "data-testid": "admin-authenticators" });
+  const selected = h("div", { "data-testid": "admin-selected" });
   let userId = "";
+
+  async function search(email: string): Promise<void> {
+    const found = ok(await api().GET("/v1/admin/users", { params: { query: { email } } }));
+    if (found.users.length === 0) {
+      results.replaceChildren(h("li", { class: "empty", "data-testid": "admin-users-empty" }, "No user has that email."));
+      return;
+    }
+    results.replaceChildren(...found.users.map(userRow));
+  }
+
+  function userRow(user: UserSummary): HTMLElement {
+    const count = user.authenticatorCount ?? "?";
+    return h(
+      "li",
+      { "data-testid": "admin-user", "data-user-id": user.userId },
+      h(
+        "div",
+        { class: "detail" },
+        h("span", { class: "name" }, user.username),
+        h("span", { class: "facts" }, `${user.email ?? user.phoneNumber ?? ""} · ${user.status} · ${count} authenticator(s)`),
+      ),
+      button("Open", "admin-user-open", () => open(user.userId, user.username)),
+    );
+  }
+
+  async function open(id: string, label: string): Promise<void> {
+    userId = id;
+    selected.replaceChildren(h("h3", {}, `${label} `, h("code", {}, id)), list, resetForm());
+    await find();
+  }
 
   async function find(): Promise<void> {
     const { authenticators } = ok(
@@ -32,16 +75,62 @@ export function renderAdmin(root: HTMLElement): void {
     renderAuthenticators(list, ok(result).authenticators, remove);
   }
 
+  function resetForm(): HTMLFormElement {
+    const code = h(
+      "select",
+      { name: "reasonCode", "data-testid": "admin-reset-code" },
+      ...REASONS.map(([value, label]) => h("option", { value }, label)),
+    );
+    const text = h("input", {
+      name: "reason",
+      required: true,
+      maxlength: "500",
+      "data-testid": "admin-reset-reason",
+    });
+    const submit = h("button", { type: "submit", "data-testid": "admin-reset-submit" }, "Reset sign-in");
+    const form = h(
+      "form",
+      { class: "inline reset", "data-testid": "admin-reset" },
+      h("label", {}, "Reason", code),
+      h("label", {}, "What happened", text),
+      submit,
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      void reset(code.value, text.value)
+        .catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)))
+        .finally(() => (submit.disabled = false));
+    });
+    return form;
+  }
+
+  async function reset(reasonCode: string, reason: string): Promise<void> {
+    const done = ok(
+      await api().POST("/v1/admin/users/{userId}/reset", {
+        params: { path: { userId } },
+        body: { reasonCode, reason },
+      }),
+    );
+    const signedOut = done.signedOut ? "signed out everywhere" : "NOT signed out (retry the reset)";
+    showInfo(`Reset ${userId}: ${done.removed.length} authenticator(s) removed, ${signedOut}.`);
+    await find();
+  }
+
   root.replaceChildren(
     h(
       "section",
       { class: "panel", "data-testid": "admin" },
-      h("h2", {}, "Admin: a user's authenticators"),
-      inputForm({ label: "User id", testId: "admin-user-id", submitLabel: "Find" }, async (value) => {
-        userId = value;
-        await find();
-      }),
-      list,
+      h("h2", {}, "Help desk"),
+      inputForm(
+        { label: "Find by email", testId: "admin-search-email", type: "email", submitLabel: "Search" },
+        search,
+      ),
+      results,
+      inputForm({ label: "Or open by user id", testId: "admin-user-id", submitLabel: "Open" }, (value) =>
+        open(value, "User"),
+      ),
+      selected,
     ),
   );
 }

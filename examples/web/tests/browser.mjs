@@ -638,6 +638,48 @@ if (config.challengeUi === "prebuilt") {
     await expectMethods(list, ["PASSKEY"]);
   });
 
+  await step("help desk: search by email finds the first user, masked, with one authenticator", async () => {
+    currentPage = adminPage;
+    await adminPage.getByTestId("admin-search-email").fill(alice.email);
+    await adminPage.getByTestId("admin-search-email-submit").click();
+    const row = adminPage.getByTestId("admin-users").getByTestId("admin-user");
+    await eventually(async () => assert.equal(await row.count(), 1));
+    assert.equal(await row.getAttribute("data-user-id"), aliceId);
+    const text = await row.textContent();
+    assert.ok(text.includes(alice.username) && text.includes("1 authenticator"), text);
+    assert.ok(!text.includes(alice.email), text);
+  });
+
+  await step("help desk: reset with a reason; every authenticator is removed and the user is signed out", async () => {
+    await adminPage.getByTestId("admin-user-open").click();
+    const adminList = adminPage.getByTestId("admin-authenticators");
+    await expectMethods(adminList, ["PASSKEY"]);
+    await adminPage.getByTestId("admin-reset-code").selectOption("lost_device");
+    await adminPage.getByTestId("admin-reset-reason").fill("Lost her phone; identity checked by video call.");
+    await adminPage.getByTestId("admin-reset-submit").click();
+    await expectStatus(adminPage, /^Reset .+: 1 authenticator\(s\) removed, signed out everywhere\.$/);
+    await adminPage.getByTestId("admin-authenticators").getByTestId("authenticators-empty").waitFor();
+  });
+
+  await step("after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email", async () => {
+    currentPage = page;
+    allowResponse(400, /\/local\/cognito\/?$/, "400 from the pool: the reset revoked the refresh token Amplify revokes at sign-out");
+    assert.equal((await authenticator.credentials()).length, 1, "the passkey is still in the authenticator");
+    await page.getByTestId("sign-out").click();
+    if (!withPassword) {
+      // Autofill offers the passkey the password manager still holds; the site no longer knows it.
+      await expectStatus(page, /not registered here any more/);
+      await eventually(async () => assert.deepEqual(await authenticator.credentials(), []));
+    }
+    await signIn(page, alice);
+    const challenge = page.getByTestId("challenge");
+    await challenge.getByTestId("challenge-email").waitFor();
+    assert.equal(await challenge.getByTestId("challenge-passkey").count(), 0);
+    await answerWithEmail(challenge, alice.email);
+    assert.equal(await signedInAs(page, alice), aliceId);
+    await expectMethods(list, ["EMAIL_OTP"]);
+  });
+
   const carol = newUser("carol");
   currentPage = adminPage;
 

@@ -173,8 +173,33 @@ export interface paths {
          *     sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
          *     allows that while the account has none). Sign-in then accepts only a proof of the user's own
          *     Cognito email or phone, but an account that never reaches zero keeps that window shut.
+         *     (A reset empties an account on purpose, signing the user out first: see [`reset_user`].)
          */
         delete: operations["deleteUserAuthenticator"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{userId}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resets a user who lost their authenticators: signs them out everywhere, then removes every
+         *     authenticator, and records one audit event with the reason and what was removed. Retrying
+         *     does no harm.
+         * @description Safe where removing the last authenticator one by one is refused: the user's next sign-in
+         *     enrolls their own Cognito email (else phone) before any token is handed out, and only a
+         *     proof of it signs them in, so the reset hands the account to nobody.
+         */
+        post: operations["resetUser"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -282,6 +307,33 @@ export interface components {
             /** @description Stable machine-readable code; switch on this. */
             code: string;
             stepUp?: components["schemas"]["StepUpHint"] | null;
+        };
+        /** @description One authenticator a reset removed. */
+        RemovedByReset: {
+            id: string;
+            verificationMethod: string;
+        };
+        /** @description Body of `POST /v1/admin/users/{userId}/reset`. */
+        ResetRequest: {
+            /**
+             * @description A short code to count resets by, e.g. `lost_device`: a lower-case letter, then 1-31
+             *     lower-case letters, digits or `_`.
+             */
+            reasonCode: string;
+            /**
+             * @description What happened, in the help desk's words: 1-256 characters, no control characters but
+             *     line breaks. Recorded with email addresses, phone numbers and anything token-like
+             *     redacted.
+             */
+            reason: string;
+        };
+        /** @description What a reset did. */
+        ResetResult: {
+            userId: string;
+            /** @description Every authenticator removed (none when a retried reset finds nothing left). */
+            removed: components["schemas"]["RemovedByReset"][];
+            /** @description False when the user pool could not sign the user out (logged; retry the reset). */
+            signedOut: boolean;
         };
         SettingsUrl: {
             /** @description Short-lived URL of Authsignal's pre-built UI, on its settings screen. */
@@ -1062,6 +1114,114 @@ export interface operations {
             };
             /** @description `last_authenticator`: the user's only authenticator */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_misconfigured` or `upstream_unavailable`: Authsignal refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_timeout`: Authsignal did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's Cognito `sub` */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed out and every authenticator removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetResult"];
+                };
+            };
+            /** @description `invalid_request`: the body is not valid JSON of the documented shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: not in the admin group */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body exceeds 32 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`) */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
