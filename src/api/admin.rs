@@ -145,8 +145,8 @@ pub async fn find_users(
                         .into(),
                 )
             }
-            DirectoryError::Unavailable(reason) => {
-                tracing::error!(%reason, "user search failed");
+            error @ (DirectoryError::Unavailable(_) | DirectoryError::UnknownUser) => {
+                tracing::error!(%error, "user search failed");
                 ApiError::UpstreamUnavailable { retry_after: None }
             }
         })?;
@@ -354,7 +354,7 @@ pub struct ResetResult {
     pub user_id: String,
     /// Every authenticator removed (none when a retried reset finds nothing left).
     pub removed: Vec<RemovedByReset>,
-    /// False when the user pool could not sign the user out (logged; retry the reset).
+    /// Always true: a reset whose sign-out fails removes nothing and answers 502.
     pub signed_out: bool,
 }
 
@@ -364,7 +364,11 @@ pub struct ResetResult {
 ///
 /// Safe where removing the last authenticator one by one is refused: the user's next sign-in
 /// enrolls their own Cognito email (else phone) before any token is handed out, and only a
-/// proof of it signs them in, so the reset hands the account to nobody.
+/// proof of it signs them in, so no sign-in after the reset can hand the account to anyone.
+/// Access tokens issued before it stay valid until they expire (Cognito's global sign-out
+/// revokes refresh tokens; this service checks access tokens by signature), so a recently
+/// signed-in session can still call the API until then, as it could before the reset: keep
+/// the app client's access-token validity short where that matters.
 #[utoipa::path(
     post,
     path = "/v1/admin/users/{userId}/reset",
@@ -376,8 +380,10 @@ pub struct ResetResult {
     responses(
         (status = 200, description = "Signed out and every authenticator removed", body = ResetResult),
         (status = 400, description = "`invalid_request`: malformed user id, reason code or reason", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user in the pool", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "`not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`upstream_unavailable`: the user could not be signed out, so nothing was removed; retry", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         BodyProblems,
         UpstreamProblems,
@@ -398,14 +404,16 @@ pub async fn reset_user(
         return Err(ApiError::NotConfigured("User reset"));
     };
     let user_id = user_id.as_str();
-    // Signed out first, so no refresh token mints a session once the authenticators are gone.
-    let signed_out = match directory.sign_out_everywhere(user_id).await {
-        Ok(()) => true,
+    // Signed out first, so no refresh token mints a session once the authenticators are gone;
+    // if the pool cannot sign the user out, nothing is removed (the help desk retries).
+    match directory.sign_out_everywhere(user_id).await {
+        Ok(()) => {}
+        Err(DirectoryError::UnknownUser) => return Err(ApiError::NotFound("user")),
         Err(error) => {
-            tracing::error!(%error, user_id, "SESSIONS NOT REVOKED by the reset");
-            false
+            tracing::error!(%error, user_id, "reset refused: the user could not be signed out");
+            return Err(ApiError::UpstreamUnavailable { retry_after: None });
         }
-    };
+    }
     let records = state.authsignal.get_authenticators(user_id).await?;
     let mut removed = Vec::new();
     let mut failure = None;
@@ -448,6 +456,6 @@ pub async fn reset_user(
                 verification_method: r.verification_method,
             })
             .collect(),
-        signed_out,
+        signed_out: true,
     }))
 }

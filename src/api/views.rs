@@ -112,14 +112,22 @@ impl AuthenticatorList {
             .into_iter()
             .map(|record| Authenticator::from_authsignal(record, removable))
             .collect();
-        let passkeys = rp_id.map(|rp_id| AcceptedPasskeys {
-            rp_id: rp_id.to_owned(),
-            user_handle: user_handle(user_id),
-            credential_ids: authenticators
-                .iter()
-                .filter_map(|a| a.credential_id.clone())
-                .collect(),
-        });
+        // All or nothing: a passkey whose credential id is unknown would read as not accepted,
+        // and the browser would drop a passkey that still works.
+        let every_passkey_named = authenticators
+            .iter()
+            .filter(|a| a.verification_method == VerificationMethod::Passkey.to_string())
+            .all(|a| a.credential_id.is_some());
+        let passkeys = rp_id
+            .filter(|_| every_passkey_named)
+            .map(|rp_id| AcceptedPasskeys {
+                rp_id: rp_id.to_owned(),
+                user_handle: user_handle(user_id),
+                credential_ids: authenticators
+                    .iter()
+                    .filter_map(|a| a.credential_id.clone())
+                    .collect(),
+            });
         AuthenticatorList {
             authenticators,
             passkeys,
@@ -292,5 +300,16 @@ mod tests {
         let other = AuthenticatorList::new("jane", records.clone(), Some("example.com"));
         assert_eq!(other.passkeys.unwrap().user_handle, None);
         assert_eq!(AuthenticatorList::new(sub, records, None).passkeys, None);
+    }
+
+    #[test]
+    fn a_passkey_without_a_credential_id_leaves_the_accepted_list_out() {
+        let records: Vec<UserAuthenticator> = serde_json::from_value(json!([
+            { "userAuthenticatorId": "p1", "verificationMethod": "PASSKEY", "webauthnCredential": { "credentialId": "Y3JlZC0x" } },
+            { "userAuthenticatorId": "p2", "verificationMethod": "PASSKEY" }
+        ]))
+        .unwrap();
+        let list = AuthenticatorList::new("u1", records, Some("example.com"));
+        assert_eq!(list.passkeys, None);
     }
 }

@@ -72,6 +72,7 @@ impl UserDirectory for CognitoDirectory {
     }
 
     async fn sign_out_everywhere(&self, sub: &str) -> Result<(), DirectoryError> {
+        // As `CognitoSessionRevoker` does, but telling an unknown user from a failure.
         self.client
             .admin_user_global_sign_out()
             .user_pool_id(&self.user_pool_id)
@@ -79,7 +80,11 @@ impl UserDirectory for CognitoDirectory {
             .send()
             .await
             .map_err(|error| {
-                DirectoryError::Unavailable(DisplayErrorContext(&error).to_string())
+                if error.code() == Some("UserNotFoundException") {
+                    DirectoryError::UnknownUser
+                } else {
+                    DirectoryError::Unavailable(DisplayErrorContext(&error).to_string())
+                }
             })?;
         Ok(())
     }

@@ -135,8 +135,11 @@ pub enum DirectoryError {
     /// The pool refused the request (a stale or foreign pagination token).
     #[error("the user pool refused the search: {0}")]
     Refused(String),
-    #[error("the user pool could not be searched: {0}")]
+    #[error("the user pool could not be reached: {0}")]
     Unavailable(String),
+    /// The pool has no such user.
+    #[error("no such user in the pool")]
+    UnknownUser,
 }
 
 /// The user pool, for the help desk.

@@ -180,6 +180,59 @@ async fn only_the_admin_group_resets_and_the_reason_is_bounded() {
     }
     let (status, _) = reset(&local, &admin, "not%20a%20sub", reason()).await;
     assert_eq!(status, 400);
+    // Well-formed, but nobody's.
+    let (status, problem) = reset(&local, &admin, "0b5e6f0c-nobody", reason()).await;
+    assert_eq!((status, problem["code"].as_str()), (404, Some("not_found")));
     // None of that removed anything.
     assert_eq!(local.list(access).await.len(), 1);
+}
+
+/// A user pool that cannot sign anyone out.
+struct CannotSignOut;
+
+#[async_trait::async_trait]
+impl cognito_authsignal::directory::UserDirectory for CannotSignOut {
+    async fn find_users(
+        &self,
+        _: &cognito_authsignal::directory::UserQuery,
+    ) -> Result<
+        cognito_authsignal::directory::UserPage,
+        cognito_authsignal::directory::DirectoryError,
+    > {
+        Ok(Default::default())
+    }
+
+    async fn sign_out_everywhere(
+        &self,
+        _: &str,
+    ) -> Result<(), cognito_authsignal::directory::DirectoryError> {
+        Err(cognito_authsignal::directory::DirectoryError::Unavailable(
+            "the pool is down".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_reset_that_cannot_sign_the_user_out_removes_nothing() {
+    let stack =
+        crate::helpers::Stack::with_integrations(cognito_authsignal::integrations::Integrations {
+            directory: Some(std::sync::Arc::new(CannotSignOut)),
+            ..Default::default()
+        })
+        .await;
+    let user = stack.token("u-reset-502", &[], 60);
+    stack.enroll_email(&user, "keep-502@example.com").await;
+    let admin = stack.token("helpdesk-r3", &[ADMIN_GROUP], 60);
+    let response = stack
+        .call(
+            Method::POST,
+            "/v1/admin/users/u-reset-502/reset",
+            &admin,
+            Some(reason()),
+        )
+        .await;
+    assert_eq!(response.status(), 502);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "upstream_unavailable");
+    assert_eq!(stack.list(&user).await.len(), 1, "nothing was removed");
 }

@@ -84,7 +84,7 @@ export function renderAdmin(root: HTMLElement): void {
     const text = h("input", {
       name: "reason",
       required: true,
-      maxlength: "500",
+      maxlength: "256",
       "data-testid": "admin-reset-reason",
     });
     const submit = h("button", { type: "submit", "data-testid": "admin-reset-submit" }, "Reset sign-in");

@@ -196,7 +196,11 @@ export interface paths {
          *     does no harm.
          * @description Safe where removing the last authenticator one by one is refused: the user's next sign-in
          *     enrolls their own Cognito email (else phone) before any token is handed out, and only a
-         *     proof of it signs them in, so the reset hands the account to nobody.
+         *     proof of it signs them in, so no sign-in after the reset can hand the account to anyone.
+         *     Access tokens issued before it stay valid until they expire (Cognito's global sign-out
+         *     revokes refresh tokens; this service checks access tokens by signature), so a recently
+         *     signed-in session can still call the API until then, as it could before the reset: keep
+         *     the app client's access-token validity short where that matters.
          */
         post: operations["resetUser"];
         delete?: never;
@@ -332,7 +336,7 @@ export interface components {
             userId: string;
             /** @description Every authenticator removed (none when a retried reset finds nothing left). */
             removed: components["schemas"]["RemovedByReset"][];
-            /** @description False when the user pool could not sign the user out (logged; retry the reset). */
+            /** @description Always true: a reset whose sign-out fails removes nothing and answers 502. */
             signedOut: boolean;
         };
         SettingsUrl: {
@@ -1195,6 +1199,15 @@ export interface operations {
             };
             /** @description `insufficient_scope`: not in the admin group */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such user in the pool */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
