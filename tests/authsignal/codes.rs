@@ -7,49 +7,18 @@ use cognito_authsignal_local::authsignal::store::{CODE_VERIFICATIONS, SMS_SENDS}
 use serde_json::{Value, json};
 
 use crate::authenticator_app::totp_code;
-use crate::emulator::{EmulatorApp, SECRET};
-
-struct Tenant {
-    app: EmulatorApp,
-    client: AuthsignalClient,
-}
+use crate::emulator::Tenant;
 
 impl Tenant {
-    async fn start() -> Tenant {
-        let app = EmulatorApp::spawn().await;
-        let client = app.client(SECRET);
-        Tenant { app, client }
-    }
-
-    async fn token(&self, user: &str, action: &str, attributes: TrackAttributes) -> String {
-        let tracked = self.client.track(user, action, &attributes).await.unwrap();
-        tracked.token.unwrap()
-    }
-
-    async fn call(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.app.local.client_api_raw(path, token, Some(body)).await
-    }
-
     async fn verify_totp(&self, token: &str, code: &str) -> (u16, Value) {
         self.call("verify/totp", token, json!({ "verificationCode": code }))
             .await
     }
 
-    async fn validate(&self, token: &str) -> ValidateChallengeResponse {
-        self.client
-            .validate_challenge(&ValidateChallengeRequest {
-                token: token.to_owned(),
-                user_id: None,
-                action: None,
-            })
-            .await
-            .unwrap()
-    }
-
     /// Adds an authenticator app for `user` (their first authenticator); its secret.
     async fn add_app(&self, user: &str) -> String {
         let token = self
-            .token(user, "addAuthenticator", TrackAttributes::default())
+            .token_with(user, "addAuthenticator", TrackAttributes::default())
             .await;
         let (status, enrolled) = self
             .call("user-authenticators/totp", &token, json!({}))
@@ -72,7 +41,7 @@ async fn an_authenticator_app_is_added_with_a_fresh_secret_and_proves_a_sign_in(
     let tenant = Tenant::start().await;
     let user = "totp-user-1";
     let token = tenant
-        .token(user, "addAuthenticator", TrackAttributes::default())
+        .token_with(user, "addAuthenticator", TrackAttributes::default())
         .await;
     let (status, enrolled) = tenant
         .call("user-authenticators/totp", &token, json!({}))
@@ -110,7 +79,7 @@ async fn an_authenticator_app_is_added_with_a_fresh_secret_and_proves_a_sign_in(
     // A sign-in answered with the next step's code validates as AUTHENTICATOR_APP.
     let now = tenant.app.local.advance_clock(30).await;
     let sign_in = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (_, proved) = tenant.verify_totp(&sign_in, &totp_code(secret, now)).await;
     assert_eq!(proved["isVerified"], true, "{proved}");
@@ -131,7 +100,7 @@ async fn an_authenticator_app_is_added_with_a_fresh_secret_and_proves_a_sign_in(
         .unwrap();
     let later = tenant.app.local.advance_clock(30).await;
     let sign_in = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (status, gone) = tenant
         .verify_totp(&sign_in, &totp_code(secret, later))
@@ -148,13 +117,13 @@ async fn a_totp_code_is_accepted_once_and_not_from_two_steps_ago() {
     let now = tenant.app.local.advance_clock(30).await;
     let code = totp_code(&secret, now);
     let first = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (_, accepted) = tenant.verify_totp(&first, &code).await;
     assert_eq!(accepted["isVerified"], true, "{accepted}");
     // The same code again, for another sign-in: RFC 6238 §5.2, once.
     let second = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (_, reused) = tenant.verify_totp(&second, &code).await;
     assert_eq!(reused["isVerified"], false, "{reused}");
@@ -178,7 +147,7 @@ async fn wrong_codes_past_the_verification_limit_are_too_many_requests_even_the_
     let user = "totp-user-3";
     let secret = tenant.add_app(user).await;
     let sign_in = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     // The enrollment's own code counted as one verification.
     for _ in 1..CODE_VERIFICATIONS.max {
@@ -200,7 +169,7 @@ async fn wrong_codes_past_the_verification_limit_are_too_many_requests_even_the_
         .advance_clock(CODE_VERIFICATIONS.window.as_secs() as u32)
         .await;
     let fresh = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (_, accepted) = tenant.verify_totp(&fresh, &totp_code(&secret, now)).await;
     assert_eq!(accepted["isVerified"], true, "{accepted}");
@@ -212,7 +181,7 @@ async fn a_phone_is_added_by_sms_and_proves_a_sign_in_with_a_texted_code() {
     let user = "sms-user-1";
     let phone = "+447700900123";
     let token = tenant
-        .token(user, "addAuthenticator", TrackAttributes::default())
+        .token_with(user, "addAuthenticator", TrackAttributes::default())
         .await;
     let (status, enrolled) = tenant
         .call(
@@ -236,7 +205,7 @@ async fn a_phone_is_added_by_sms_and_proves_a_sign_in_with_a_texted_code() {
     assert_eq!(listed[0].phone_number.as_deref(), Some(phone));
 
     let sign_in = tenant
-        .token(user, "signIn", TrackAttributes::default())
+        .token_with(user, "signIn", TrackAttributes::default())
         .await;
     let (status, _) = tenant.call("challenge/sms", &sign_in, json!({})).await;
     assert_eq!(status, 200);
@@ -277,7 +246,7 @@ async fn texts_past_the_send_limit_are_refused_and_nothing_is_sent() {
         phone_number: Some(phone.into()),
         ..TrackAttributes::default()
     };
-    let token = tenant.token(user, "signIn", attributes).await;
+    let token = tenant.token_with(user, "signIn", attributes).await;
     for _ in 0..SMS_SENDS.max {
         let (status, sent) = tenant.call("challenge/sms", &token, json!({})).await;
         assert_eq!(status, 200, "{sent}");

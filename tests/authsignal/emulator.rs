@@ -37,6 +37,49 @@ impl EmulatorApp {
     }
 }
 
+/// An emulator and the service's client for it: what the Client API tests share (each file adds
+/// its own helpers in an `impl Tenant` of its own).
+pub struct Tenant {
+    pub app: EmulatorApp,
+    pub client: AuthsignalClient,
+}
+
+impl Tenant {
+    pub async fn start() -> Tenant {
+        let app = EmulatorApp::spawn().await;
+        let client = app.client(SECRET);
+        Tenant { app, client }
+    }
+
+    /// A client token from track, as the service gets one.
+    pub async fn token_with(
+        &self,
+        user: &str,
+        action: &str,
+        attributes: TrackAttributes,
+    ) -> String {
+        let tracked = self.client.track(user, action, &attributes).await.unwrap();
+        tracked.token.unwrap()
+    }
+
+    /// A Client API call with `token`: the status and body.
+    pub async fn call(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.app.local.client_api_raw(path, token, Some(body)).await
+    }
+
+    /// `/validate` with the token alone.
+    pub async fn validate(&self, token: &str) -> ValidateChallengeResponse {
+        self.client
+            .validate_challenge(&ValidateChallengeRequest {
+                token: token.to_owned(),
+                user_id: None,
+                action: None,
+            })
+            .await
+            .unwrap()
+    }
+}
+
 #[tokio::test]
 async fn the_rust_client_runs_the_sdk_sequence_against_the_emulator() {
     let app = EmulatorApp::spawn().await;

@@ -6,35 +6,19 @@
 use cognito_authsignal::authsignal::*;
 use serde_json::{Value, json};
 
-use crate::emulator::{EmulatorApp, SECRET};
+use crate::emulator::Tenant;
 use crate::soft_passkey::{Fault, SoftPasskey};
 
 const ORIGIN: &str = "http://localhost:5173";
 
-struct Passkeys {
-    app: EmulatorApp,
-    client: AuthsignalClient,
-}
-
-impl Passkeys {
-    async fn start() -> Passkeys {
-        let app = EmulatorApp::spawn().await;
-        let client = app.client(SECRET);
-        Passkeys { app, client }
-    }
-
-    /// A client token for `action`, as the service's track call gets one.
+impl Tenant {
+    /// A client token for `action` with `scope`.
     async fn token(&self, user: &str, action: &str, scope: Option<&str>) -> String {
         let attributes = TrackAttributes {
             scope: scope.map(str::to_owned),
             ..TrackAttributes::default()
         };
-        let tracked = self.client.track(user, action, &attributes).await.unwrap();
-        tracked.token.unwrap()
-    }
-
-    async fn call(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.app.local.client_api_raw(path, token, Some(body)).await
+        self.token_with(user, action, attributes).await
     }
 
     async fn register(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> (u16, Value) {
@@ -46,22 +30,11 @@ impl Passkeys {
     async fn sign_in(&self, token: &str, passkey: &mut SoftPasskey, fault: Fault) -> Value {
         passkey.sign_in(&self.app.local, token, fault).await
     }
-
-    async fn validate(&self, token: &str) -> ValidateChallengeResponse {
-        self.client
-            .validate_challenge(&ValidateChallengeRequest {
-                token: token.to_owned(),
-                user_id: None,
-                action: None,
-            })
-            .await
-            .unwrap()
-    }
 }
 
 #[tokio::test]
 async fn a_registered_passkey_is_listed_and_signs_in() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "5f0c1a7e-passkey-user";
     let mut passkey = SoftPasskey::new("localhost", ORIGIN);
 
@@ -115,7 +88,7 @@ async fn a_registered_passkey_is_listed_and_signs_in() {
 
 #[tokio::test]
 async fn a_passkey_is_recorded_with_its_model_its_backup_flags_and_its_last_use() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "2c9e-synced-later";
     // A passkey its provider may sync but has not synced yet, from a model the list knows.
     let aaguid = "fbfc3007-154e-4ecc-8c0b-6e020557d7bd";
@@ -175,7 +148,7 @@ async fn a_passkey_is_recorded_with_its_model_its_backup_flags_and_its_last_use(
 
 #[tokio::test]
 async fn an_assertion_with_any_defect_is_refused() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "passkey-defects";
     let mut passkey = SoftPasskey::new("localhost", ORIGIN);
     let enrollment = passkeys.token(user, "addAuthenticator", None).await;
@@ -212,7 +185,7 @@ async fn an_assertion_with_any_defect_is_refused() {
 
 #[tokio::test]
 async fn a_registration_from_another_origin_or_relying_party_is_refused() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     for fault in [Fault::Origin, Fault::RpId, Fault::NoUserVerification] {
         let user = format!("passkey-registration-{fault:?}");
         let token = passkeys.token(&user, "addAuthenticator", None).await;
@@ -240,7 +213,7 @@ async fn a_registration_from_another_origin_or_relying_party_is_refused() {
 
 #[tokio::test]
 async fn a_ceremony_is_answered_once_by_the_token_that_started_it() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "passkey-ceremonies";
     let token = passkeys.token(user, "addAuthenticator", None).await;
     let (_, options) = passkeys
@@ -286,7 +259,7 @@ async fn a_ceremony_is_answered_once_by_the_token_that_started_it() {
 
 #[tokio::test]
 async fn a_second_authenticator_needs_the_add_scope_and_a_deleted_passkey_signs_in_no_more() {
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "passkey-second";
     let mut first = SoftPasskey::new("localhost", ORIGIN);
     let token = passkeys.token(user, "addAuthenticator", None).await;
@@ -345,7 +318,7 @@ async fn a_second_authenticator_needs_the_add_scope_and_a_deleted_passkey_signs_
 }
 
 /// A usernameless sign-in's calls, made before the browser SDK holds a token.
-async fn as_tenant(passkeys: &Passkeys, path: &str, tenant: &str, body: Value) -> (u16, Value) {
+async fn as_tenant(passkeys: &Tenant, path: &str, tenant: &str, body: Value) -> (u16, Value) {
     passkeys
         .app
         .local
@@ -356,7 +329,7 @@ async fn as_tenant(passkeys: &Passkeys, path: &str, tenant: &str, body: Value) -
 #[tokio::test]
 async fn a_discoverable_passkey_signs_in_without_a_username_for_the_action_asked() {
     use cognito_authsignal_local::authsignal::TENANT_ID;
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let user = "7a1d-usernameless";
     let attributes = TrackAttributes {
         username: Some("jo".into()),
@@ -408,7 +381,7 @@ async fn a_discoverable_passkey_signs_in_without_a_username_for_the_action_asked
 #[tokio::test]
 async fn a_sign_in_without_a_token_needs_the_tenant_and_is_answered_once() {
     use cognito_authsignal_local::authsignal::TENANT_ID;
-    let passkeys = Passkeys::start().await;
+    let passkeys = Tenant::start().await;
     let (status, refused) = as_tenant(
         &passkeys,
         "challenge",

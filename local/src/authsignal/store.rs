@@ -62,6 +62,15 @@ struct User {
     totp: Option<totp::StoredTotp>,
 }
 
+impl User {
+    /// The listed authenticator with this id.
+    fn listed_mut(&mut self, authenticator_id: &str) -> Option<&mut UserAuthenticator> {
+        self.authenticators
+            .iter_mut()
+            .find(|a| a.user_authenticator_id == authenticator_id)
+    }
+}
+
 struct Action {
     code: String,
     state: UserActionState,

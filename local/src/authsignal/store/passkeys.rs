@@ -499,11 +499,7 @@ impl Store {
             .find(|stored| stored.credential.cred_id() == result.cred_id())?;
         stored.credential.update_credential(result);
         let authenticator_id = stored.authenticator_id.clone();
-        if let Some(listed) = user
-            .authenticators
-            .iter_mut()
-            .find(|a| a.user_authenticator_id == authenticator_id)
-        {
+        if let Some(listed) = user.listed_mut(&authenticator_id) {
             listed.last_verified_at = Some(stamp);
             if let Some(credential) = listed.webauthn_credential.as_mut() {
                 credential.credential_backed_up = Some(result.backup_state());

@@ -149,11 +149,7 @@ impl Store {
         };
         stored.last_step = Some(step);
         let authenticator_id = stored.authenticator_id.clone();
-        if let Some(listed) = user
-            .authenticators
-            .iter_mut()
-            .find(|a| a.user_authenticator_id == authenticator_id)
-        {
+        if let Some(listed) = user.listed_mut(&authenticator_id) {
             listed.last_verified_at = Some(stamp);
         }
         let validation_token = self.succeed(succeeded, VerificationMethod::AuthenticatorApp);
