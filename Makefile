@@ -119,12 +119,12 @@ build:
 build-serve:
 	cargo build --release --locked -p cognito-authsignal-cli --no-default-features
 
-## The six Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
+## The seven Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
 ## with cargo-lambda and zig from PyPI; then checks architecture, size and glibc.
 lambda: $(LAMBDA_VENV)/.installed
 	PATH=$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH cargo lambda build --release --arm64 --locked \
 		-p account-api -p admin-api -p define-auth-challenge -p create-auth-challenge \
-		-p verify-auth-challenge-response -p pre-sign-up
+		-p verify-auth-challenge-response -p pre-sign-up -p change-notifier
 	infra/check_lambda_binaries.sh target/lambda
 
 $(LAMBDA_VENV)/.installed: infra/requirements-lambda.txt

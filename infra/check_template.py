@@ -7,6 +7,8 @@
 2. Checks that the HTTP API's routes are exactly the method + path pairs of
    openapi/openapi.json, and that every one of them requires the Cognito JWT authorizer.
 3. Checks each function's least privilege: the actions its role may perform.
+4. Checks that the change-notice SES template says what infra/change-notice-template.json says
+   (the parts `dev --aws-local` and the tests deploy to moto).
 
 Usage: python infra/check_template.py infra/template.yaml openapi/openapi.json OUT.json
 Exits non-zero with one line per problem.
@@ -33,6 +35,8 @@ EXPECTED_ACTIONS = {
     "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
                                             "cognito-idp:AdminUpdateUserAttributes",
                                             "dynamodb:PutItem"},
+    # Its dead-letter queue's SendMessage is SAM's, for its own queue.
+    "ChangeNotifierFunction": {"cognito-idp:ListUsers", "ses:SendTemplatedEmail", "sqs:SendMessage"},
     "DefineAuthChallengeFunction": set(),
     "PreSignUpFunction": set(),
 }
@@ -42,7 +46,10 @@ PARAMETERS = {
     # Every optional feature on, so every conditional statement is checked.
     "EventBusName": "security-events",
     "RevokeSessionsOnRemoval": "true",
+    "NoticeSender": "security@example.com",
 }
+
+NOTICE_PARTS = ("SubjectPart", "TextPart", "HtmlPart")
 
 
 class PlaceholderS3:
@@ -139,7 +146,20 @@ def check(template, openapi):
         extra = [arn for arn in managed if "AWSLambdaBasicExecutionRole" not in str(arn)]
         if extra:
             problems.append(f"{function} has managed policies beyond basic execution: {extra}")
+    problems += notice_template_problems(cloudformation)
     return cloudformation, problems, len(deployed)
+
+
+def notice_template_problems(cloudformation):
+    templates = [r for r in cloudformation["Resources"].values() if r["Type"] == "AWS::SES::Template"]
+    if len(templates) != 1:
+        return [f"expected one SES template, found {len(templates)}"]
+    deployed = templates[0]["Properties"]["Template"]
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "change-notice-template.json")
+    with open(here) as f:
+        local = json.load(f)
+    return [f"the SES template's {part} differs from infra/change-notice-template.json"
+            for part in NOTICE_PARTS if deployed.get(part) != local[part]]
 
 
 def load(template_path, openapi_path):

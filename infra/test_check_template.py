@@ -61,6 +61,12 @@ class TemplateChecks(unittest.TestCase):
         self.assertIn("VerifyAuthChallengeResponseFunction may", problems[0])
         self.assertIn("cognito-idp:AdminDeleteUser", problems[0])
 
+    def test_notice_words_that_drift_from_the_local_template_are_found(self):
+        def reword(resources):
+            resources["ChangeNoticeTemplate"]["Properties"]["Template"]["TextPart"] = "Hi"
+        self.assertEqual(problems_of(reword),
+                         ["the SES template's TextPart differs from infra/change-notice-template.json"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,7 @@
 //! ([`Settings`]), the ports get their adapters ([`App::build`]), the router is made for a
 //! surface ([`App::router`]), and one server loop serves it ([`App::serve`]), with the limits
 //! production has. The sign-in triggers are assembled here too ([`sign_in_challenge`],
-//! [`verify_challenge`]).
+//! [`verify_challenge`]), and the change notifier ([`change_notifier`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,11 +14,14 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState, Surface};
 use crate::auth;
 use crate::authsignal::AuthsignalClient;
-use crate::config::{self, Config, ConfigError, ServerConfig, TriggerConfig};
+use crate::config::{self, Config, ConfigError, NoticeConfig, ServerConfig, TriggerConfig};
+use crate::directory::cognito::CognitoDirectory;
 use crate::events::ChangePublisher;
 use crate::events::eventbridge::EventBridgePublisher;
 use crate::http_client;
 use crate::integrations::{self, Integrations};
+use crate::notifier::Notifier;
+use crate::notifier::ses::SesMailer;
 use crate::replay::dynamodb::DynamoDbReplayStore;
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::server;
@@ -193,6 +196,23 @@ pub async fn verify_challenge(config: &TriggerConfig) -> SignInChallenge {
         .with_contacts(Arc::new(contacts))
         .with_changes(changes)
         .with_replay(replay)
+}
+
+/// The change notifier's wiring on AWS: the user pool (whose email address a notice goes to)
+/// and SES, with the API's SDK timeouts.
+pub async fn change_notifier(config: &NoticeConfig) -> Notifier {
+    let sdk = Box::pin(integrations::sdk_config()).await;
+    Notifier::new(
+        Arc::new(CognitoDirectory::new(
+            aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+            &config.user_pool_id,
+        )),
+        Arc::new(SesMailer::new(
+            aws_sdk_ses::Client::new(&sdk),
+            &config.sender,
+            &config.template,
+        )),
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! AWS Lambda entry points for the HTTP API (API Gateway HTTP API, payload v2). Each function
-//! in `functions/` calls [`run_http`] with its share of the routes; config (with the Authsignal
+//! AWS Lambda entry points for the HTTP API (API Gateway HTTP API, payload v2) and the change
+//! notifier. Each HTTP function in `functions/` calls [`run_http`] with its share of the routes;
+//! `functions/change-notifier` calls [`run_change_notifier`]. Config (with the Authsignal
 //! secret from Secrets Manager), the JWKS cache and the Authsignal client are built once, before
 //! the invocation loop, and live while warm.
 
@@ -10,7 +11,12 @@ use lambda_http::request::RequestContext;
 
 use crate::api::{Surface, request_id};
 use crate::app::App;
-use crate::config::Config;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use lambda_runtime::{LambdaEvent, Service, service_fn};
+use serde_json::Value;
+
+use crate::config::{Config, NoticeConfig};
+use crate::notifier::{Notifier, NotifyError};
 use crate::secrets;
 use crate::telemetry::{self, LogFormat};
 
@@ -37,6 +43,26 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
     let router = router(&app, surface);
     crate::app::return_freed_memory();
     lambda_http::run(router).await
+}
+
+/// `functions/change-notifier`: one change event from EventBridge per invocation.
+pub async fn run_change_notifier() -> Result<(), Error> {
+    telemetry::init(LogFormat::Json);
+    let config = NoticeConfig::from_env()
+        .inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
+    let notifier = crate::app::change_notifier(&config).await;
+    lambda_runtime::run(change_notifier_service(notifier)).await
+}
+
+/// The notifier as a Lambda service: an error (the pool or SES unreachable) fails the
+/// invocation, so Lambda retries the event.
+pub fn change_notifier_service(
+    notifier: Notifier,
+) -> impl Service<LambdaEvent<EventBridgeEvent<Value>>, Response = (), Error = NotifyError> {
+    service_fn(move |event: LambdaEvent<EventBridgeEvent<Value>>| {
+        let notifier = notifier.clone();
+        async move { notifier.notify(&event.payload).await.map(|_| ()) }
+    })
 }
 
 /// The router a function serves: `surface`'s routes, with API Gateway's request id used as

@@ -15,6 +15,7 @@ pub mod events;
 pub mod http_client;
 pub mod integrations;
 pub mod lambda;
+pub mod notifier;
 pub mod redact;
 pub mod replay;
 pub mod revocation;

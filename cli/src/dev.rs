@@ -1,6 +1,7 @@
 //! `cognito-authsignal dev`: the whole service on one loopback port with no configuration and
 //! no network: the API, a Cognito user pool (sign-up, custom-auth sign-in with the triggers,
-//! token issuer), the Authsignal emulator, and on request the AWS integrations on moto.
+//! token issuer), the Authsignal emulator, and on request the AWS integrations on moto (with
+//! the change notices, sent through moto's SES and shown in the log).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,17 +11,20 @@ use secrecy::{ExposeSecret, SecretString};
 
 use cognito_authsignal::app::{self, App};
 use cognito_authsignal::config::{
-    self, Config, ConfigError, DEFAULT_EVENT_SOURCE, IntegrationsConfig, ServerConfig,
-    SignInConfig, TriggerConfig,
+    self, CognitoConfig, Config, ConfigError, DEFAULT_EVENT_SOURCE, IntegrationsConfig,
+    ServerConfig, SignInConfig, TriggerConfig,
 };
+use cognito_authsignal::contact::mask_email;
 use cognito_authsignal::directory::cognito::CognitoDirectory;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
+use cognito_authsignal::notifier::ses::SesMailer;
+use cognito_authsignal::notifier::{Notifier, Outcome};
 use cognito_authsignal::replay::dynamodb::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::secrets;
 use cognito_authsignal::server::{listen, shutdown_signal};
 use cognito_authsignal::verified_contacts::cognito::CognitoContactVerifier;
 use cognito_authsignal_local::authsignal::{self as emulator, Emulator, RelyingParty};
-use cognito_authsignal_local::aws::{self, BusSpec, LocalAws, TableSpec};
+use cognito_authsignal_local::aws::{self, BusSpec, EmailTemplate, LocalAws, TableSpec};
 use cognito_authsignal_local::cognito::{self as local_cognito, LocalCognito, PoolConfig};
 use cognito_authsignal_local::web_app::{self, AppConfig};
 use cognito_authsignal_local::{LocalIssuer, TokenRequest};
@@ -32,6 +36,9 @@ use crate::triggers::ProductTriggers;
 pub const REPLAY_TABLE: &str = "cognito-authsignal-replay";
 pub const EVENT_BUS: &str = "cognito-authsignal-local";
 const EVENT_QUEUE: &str = "cognito-authsignal-events";
+/// The change notices' sender on moto's SES, and their template: the parts the stack deploys.
+pub const NOTICE_SENDER: &str = "security@example.com";
+const NOTICE_TEMPLATE: &str = include_str!("../../infra/change-notice-template.json");
 
 /// Why `dev` could not start.
 #[derive(Debug, thiserror::Error)]
@@ -190,7 +197,11 @@ pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
     }
     .print();
     if let Some(aws) = &local_aws {
-        aws.print_events();
+        let notices = notices_on(aws, &config.cognito, &pool_endpoint).await?;
+        aws.print_events(move |event| {
+            let notices = notices.clone();
+            async move { notices.deliver(event).await }
+        });
     }
     server.await.map_err(std::io::Error::other)??;
     Ok(())
@@ -263,8 +274,8 @@ impl Banner<'_> {
         println!("  OTP outbox         {base_url}/local/authsignal/outbox");
         match local_aws {
             Some(aws) => println!(
-                "  AWS (moto)         {}: replay table {}, event bus {} (events printed below), sessions revoked on removal",
-                aws.endpoint, REPLAY_TABLE, EVENT_BUS
+                "  AWS (moto)         {}: replay table {}, event bus {} (events printed below), sessions revoked on removal, change notices from {} through SES (printed below)",
+                aws.endpoint, REPLAY_TABLE, EVENT_BUS, NOTICE_SENDER
             ),
             None => println!(
                 "  AWS integrations   off (`dev --aws-local` runs them on a local moto_server)"
@@ -430,6 +441,61 @@ async fn start_moto(region: &str) -> Result<LocalAws, aws::LocalAwsError> {
         },
     )
     .await
+}
+
+/// The change notifier of `dev --aws-local`: the user's address from dev's pool, the notice
+/// through moto's SES from the stack's template, and the notice as the user reads it in the log.
+#[derive(Clone)]
+struct LocalNotices {
+    notifier: Notifier,
+    mailer: Arc<SesMailer>,
+}
+
+async fn notices_on(
+    aws: &LocalAws,
+    cognito: &CognitoConfig,
+    pool_endpoint: &str,
+) -> Result<LocalNotices, aws::LocalAwsError> {
+    let template: EmailTemplate = serde_json::from_str(NOTICE_TEMPLATE)
+        .map_err(|error| aws::LocalAwsError::Setup(error.to_string()))?;
+    aws::create_email_template(&aws.sdk, NOTICE_SENDER, &template)
+        .await
+        .map_err(aws::LocalAwsError::Setup)?;
+    let mailer = Arc::new(SesMailer::new(
+        aws_sdk_ses::Client::new(&aws.sdk),
+        NOTICE_SENDER,
+        &template.template_name,
+    ));
+    let directory = CognitoDirectory::new(
+        pool_client(&cognito.region, pool_endpoint),
+        &cognito.user_pool_id,
+    );
+    Ok(LocalNotices {
+        notifier: Notifier::new(Arc::new(directory), mailer.clone()),
+        mailer,
+    })
+}
+
+impl LocalNotices {
+    /// Hands a change event to the notifier (as EventBridge would), then logs the notice sent.
+    async fn deliver(&self, event: serde_json::Value) {
+        let Ok(event) = serde_json::from_value(event) else {
+            return;
+        };
+        let Ok(Outcome::Sent { to, notice, .. }) = self.notifier.notify(&event).await else {
+            return;
+        };
+        match self.mailer.render(&notice.data).await {
+            Ok(rendered) => tracing::info!(
+                target: "notices",
+                to = %mask_email(&to),
+                subject = %rendered.subject,
+                text = ?rendered.text,
+                "change notice delivered (moto SES)"
+            ),
+            Err(error) => tracing::warn!(target: "notices", %error, "change notice not rendered"),
+        }
+    }
 }
 
 /// Every integration on, against moto; revocation against the user pool at `pool_endpoint`

@@ -1,7 +1,8 @@
 //! A `moto_server` (PyPI `moto[server]`; `make deps` installs it into `.venv`) started and
 //! stopped with the process, for `dev --aws-local` and the tests: a DynamoDB table with a TTL, a
-//! bus with a rule that forwards events of one source to an SQS queue, and the queue's events
-//! logged as they arrive. What the tables and events mean is the caller's business.
+//! bus with a rule that forwards events of one source to an SQS queue, the queue's events logged
+//! (and handed to the caller) as they arrive, and an SES sender with an email template. What the
+//! tables, events and emails mean is the caller's business.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -121,8 +122,13 @@ impl LocalAws {
         })
     }
 
-    /// Logs every change event that reaches the queue (target `events`), until the process ends.
-    pub fn print_events(&self) {
+    /// Logs every change event that reaches the queue (target `events`) and hands it to
+    /// `handle`, until the process ends.
+    pub fn print_events<F, Fut>(&self, handle: F)
+    where
+        F: Fn(Value) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
         let sqs = aws_sdk_sqs::Client::new(&self.sdk);
         let queue_url = self.queue_url.clone();
         tokio::spawn(async move {
@@ -149,6 +155,7 @@ impl LocalAws {
                         detail = %event["detail"],
                         "change event delivered"
                     );
+                    handle(event).await;
                     if let Some(handle) = message.receipt_handle() {
                         let _ = sqs
                             .delete_message()
@@ -274,6 +281,44 @@ pub async fn forward_events_to_queue(sdk: &SdkConfig, bus: BusSpec<'_>) -> Resul
         .await
         .map_err(describe)?;
     Ok(queue_url)
+}
+
+/// An SES email template, as SES's `CreateTemplate` takes it (the JSON of `infra/`'s template).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EmailTemplate {
+    pub template_name: String,
+    pub subject_part: String,
+    pub text_part: String,
+    pub html_part: String,
+}
+
+/// Makes `sender` a verified SES identity and creates `template`.
+pub async fn create_email_template(
+    sdk: &SdkConfig,
+    sender: &str,
+    template: &EmailTemplate,
+) -> Result<(), String> {
+    let ses = aws_sdk_ses::Client::new(sdk);
+    ses.verify_email_identity()
+        .email_address(sender)
+        .send()
+        .await
+        .map_err(describe)?;
+    ses.create_template()
+        .template(
+            aws_sdk_ses::types::Template::builder()
+                .template_name(&template.template_name)
+                .subject_part(&template.subject_part)
+                .text_part(&template.text_part)
+                .html_part(&template.html_part)
+                .build()
+                .map_err(describe)?,
+        )
+        .send()
+        .await
+        .map_err(describe)?;
+    Ok(())
 }
 
 /// An SDK error with its whole chain of causes.

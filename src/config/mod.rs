@@ -14,6 +14,7 @@ mod api;
 mod authsignal;
 mod cognito;
 mod integrations;
+mod notices;
 mod server;
 mod sign_in;
 
@@ -27,6 +28,7 @@ pub use authsignal::{
 };
 pub use cognito::CognitoConfig;
 pub use integrations::{DEFAULT_EVENT_SOURCE, IntegrationsConfig};
+pub use notices::NoticeConfig;
 pub use server::ServerConfig;
 pub use sign_in::{ChallengeUi, SignInConfig, SignInMode, TriggerConfig};
 

@@ -42,6 +42,7 @@ fn user_of(user: &UserType) -> Option<DirectoryUser> {
             .user_create_date()
             .and_then(|at| at.fmt(DateTimeFormat::DateTime).ok()),
         email: attribute("email"),
+        email_verified: attribute("email_verified").as_deref() == Some("true"),
         phone_number: attribute("phone_number"),
     })
 }

@@ -1,6 +1,6 @@
 //! The user pool as the help desk reaches it: finding users (`GET /v1/admin/users`) by email or
 //! username, exactly or by prefix, a page at a time, and signing a user out everywhere (a
-//! reset). The query is checked before a filter is built from it, so nothing a caller sends can
+//! reset), and finding one user by `sub` (whom a change notice goes to). The query is checked before a filter is built from it, so nothing a caller sends can
 //! change the filter's shape.
 
 pub mod cognito;
@@ -18,6 +18,8 @@ pub const MAX_PAGINATION_TOKEN_CHARS: usize = 4096;
 pub enum SearchAttribute {
     Email,
     Username,
+    /// Not offered to the help desk; the change notifier finds a user by it.
+    Sub,
 }
 
 impl SearchAttribute {
@@ -25,6 +27,7 @@ impl SearchAttribute {
         match self {
             SearchAttribute::Email => "email",
             SearchAttribute::Username => "username",
+            SearchAttribute::Sub => "sub",
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct DirectoryUser {
     /// RFC 3339.
     pub created_at: Option<String>,
     pub email: Option<String>,
+    /// `email_verified` is `true`: the user proved they receive mail there.
+    pub email_verified: bool,
     pub phone_number: Option<String>,
 }
 
@@ -148,6 +153,18 @@ pub trait UserDirectory: Send + Sync {
     async fn find_users(&self, query: &UserQuery) -> Result<UserPage, DirectoryError>;
     /// Revokes every refresh token of the user named by `sub` (a global sign-out).
     async fn sign_out_everywhere(&self, sub: &str) -> Result<(), DirectoryError>;
+
+    /// The user whose `sub` this is: an exact search on the `sub` attribute.
+    async fn user_by_sub(&self, sub: &str) -> Result<DirectoryUser, DirectoryError> {
+        let query = UserQuery::new(SearchAttribute::Sub, sub, false, 1, None)
+            .map_err(|_| DirectoryError::UnknownUser)?;
+        self.find_users(&query)
+            .await?
+            .users
+            .into_iter()
+            .find(|user| user.sub == sub)
+            .ok_or(DirectoryError::UnknownUser)
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 pub mod eventbridge;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of change, with their audit name and EventBridge `DetailType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,13 @@ impl ChangeKind {
         }
     }
 
+    /// The kind whose `DetailType` this is.
+    pub fn from_detail_type(detail_type: &str) -> Option<ChangeKind> {
+        ChangeKind::ALL
+            .into_iter()
+            .find(|kind| kind.detail_type() == detail_type)
+    }
+
     /// The schema file in `events/` that describes this kind's detail.
     pub fn schema_file(self) -> &'static str {
         match self {
@@ -77,7 +84,7 @@ impl ChangeKind {
 pub const SIGN_IN_ACTOR: &str = "sign-in";
 
 /// Who changed what: the audit fields. Never a token, a code, or a full email or phone number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeDetail {
     /// The caller's `sub` ([`SIGN_IN_ACTOR`] for the sign-in triggers).
@@ -106,14 +113,14 @@ pub struct ChangeDetail {
 }
 
 /// The help desk's reason: a short code to count by and the words of whoever acted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
     pub code: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemovedAuthenticator {
     pub authenticator_id: String,

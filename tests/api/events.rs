@@ -20,11 +20,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::helpers::*;
 use crate::moto::{Moto, sdk_config_at};
 
-const BUS: &str = "security-events";
+pub(crate) const BUS: &str = "security-events";
 
 /// A bus whose events with our source land in an SQS queue (the same wiring `dev --aws-local`
 /// uses); returns the queue URL.
-async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) {
+pub(crate) async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) {
     let sdk = moto.sdk_config().await;
     let bus = BusSpec {
         name: BUS,
@@ -36,7 +36,11 @@ async fn bus_forwarded_to_a_queue(moto: &Moto) -> (aws_sdk_sqs::Client, String) 
 }
 
 /// Every message in the queue after `settle`.
-async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str, settle: Duration) -> Vec<Value> {
+pub(crate) async fn drain(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    settle: Duration,
+) -> Vec<Value> {
     tokio::time::sleep(settle).await;
     let mut events = Vec::new();
     loop {
@@ -77,7 +81,7 @@ impl UserDirectory for SignsOut {
     }
 }
 
-fn events_to(bus: &str, clients: &AwsClients) -> Integrations {
+pub(crate) fn events_to(bus: &str, clients: &AwsClients) -> Integrations {
     let config = IntegrationsConfig {
         event_bus: Some(bus.into()),
         ..IntegrationsConfig::default()
@@ -89,7 +93,7 @@ fn events_to(bus: &str, clients: &AwsClients) -> Integrations {
 
 /// Every kind of change the API makes: three enrollments, a settings URL, a removal, an admin
 /// removal, a reset.
-async fn make_every_change(stack: &Stack, sub: &str) {
+pub(crate) async fn make_every_change(stack: &Stack, sub: &str) {
     let fresh = stack.token(sub, &[], 60);
     let first = stack
         .enroll_email(&fresh, &format!("{sub}-one@example.com"))

@@ -10,6 +10,7 @@ use cognito_authsignal_test_support::stack as helpers;
 mod lambda;
 use cognito_authsignal_test_support::local_client;
 use cognito_authsignal_test_support::moto;
+mod notices;
 mod openapi;
 mod passkeys;
 mod replay;

@@ -4,7 +4,8 @@
 //! the button), the WebAuthn Signal API calls and their effect on the authenticator, enrollment,
 //! step-up, authenticator apps (TOTP) and SMS, the help desk (search by email, reset), the error
 //! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
-//! (`examples/web/tests/browser.mjs`).
+//! (`examples/web/tests/browser.mjs`); the first run with `--aws-local`, so the reset's notice
+//! to the user is in dev's log.
 
 use std::path::PathBuf;
 
@@ -23,9 +24,9 @@ fn screenshot_dir(run: &str) -> PathBuf {
         .join(run)
 }
 
-/// Runs the browser script against a `dev` started with `env`, with its screenshots in a fresh
-/// `screenshot_dir(run)`; returns its output.
-async fn drive_the_app(run: &str, env: &[(&str, &str)]) -> String {
+/// Runs the browser script against a `dev` started with `args` and `env`, with its screenshots
+/// in a fresh `screenshot_dir(run)`; returns its output and dev's logs.
+async fn drive_the_app(run: &str, args: &[&str], env: &[(&str, &str)]) -> (String, Vec<String>) {
     let web = web_dir();
     assert!(
         web.join("dist/index.html").is_file() && web.join("node_modules/playwright-core").is_dir(),
@@ -43,7 +44,7 @@ async fn drive_the_app(run: &str, env: &[(&str, &str)]) -> String {
         ("RECENT_AUTH_MAX_AGE_SECONDS", "1"),
     ];
     dev_env.extend_from_slice(env);
-    let dev = DevServer::start(&dev_env).await;
+    let dev = DevServer::start_with(args, &dev_env).await;
     // The app is opened on `localhost`: the passkeys' relying party.
     let port = dev.base_url.rsplit_once(':').unwrap().1;
     // Emptied first, so a screenshot found afterwards was taken by this run.
@@ -75,12 +76,20 @@ async fn drive_the_app(run: &str, env: &[(&str, &str)]) -> String {
         "the browser run failed:\n{stdout}\n{stderr}\ndev logs:\n{}",
         dev.logs().join("\n")
     );
-    stdout
+    (stdout, dev.logs())
 }
 
 #[tokio::test]
 async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passkeys() {
-    let stdout = drive_the_app("passwordless", &[]).await;
+    // With the AWS integrations on moto, so the help desk's reset is told to the user by email.
+    let moto = std::env::var("MOTO_SERVER")
+        .unwrap_or_else(|_| format!("{}/.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR")));
+    let (stdout, logs) = drive_the_app(
+        "passwordless",
+        &["--aws-local"],
+        &[("MOTO_SERVER", &moto), ("RUST_LOG", "warn,notices=info")],
+    )
+    .await;
     for step in [
         "ok - email OTP sign-in",
         "ok - add a passkey",
@@ -109,6 +118,22 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
     assert!(stdout.contains("33 passed, 0 failed"), "{stdout}");
+    // The user the help desk reset was told: the notice went to their verified email.
+    let reset_user = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("# reset user "))
+        .expect("the run names the user it reset");
+    let logs = logs.join("\n");
+    assert!(
+        logs.lines().any(|line| line.contains("change notice sent")
+            && line.contains("user_reset")
+            && line.contains(reset_user)),
+        "no reset notice for {reset_user} in dev's log:\n{logs}"
+    );
+    assert!(
+        logs.contains("Support reset your sign-in methods") && logs.contains("If this wasn't you"),
+        "the notice as the user reads it is not in dev's log:\n{logs}"
+    );
     let screenshot = screenshot_dir("passwordless").join("account.png");
     assert!(
         screenshot.is_file(),
@@ -119,7 +144,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
 
 #[tokio::test]
 async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() {
-    let stdout = drive_the_app("prebuilt", &[("CHALLENGE_UI", "prebuilt")]).await;
+    let (stdout, _) = drive_the_app("prebuilt", &[], &[("CHALLENGE_UI", "prebuilt")]).await;
     assert!(
         stdout.contains("ok - sign up, then sign in through the pre-built UI popup"),
         "{stdout}"
@@ -133,8 +158,9 @@ async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() 
 
 #[tokio::test]
 async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
-    let stdout = drive_the_app(
+    let (stdout, _) = drive_the_app(
         "password-then-mfa",
+        &[],
         &[("SIGN_IN_MODE", "password_then_mfa")],
     )
     .await;

@@ -1,6 +1,8 @@
 //! `dev --aws-local`: a user signs in through dev's user pool, removes an authenticator, and the
 //! AWS integrations run against the moto_server dev started: the change event comes back
-//! through EventBridge and SQS into dev's log, and the user's refresh token is revoked.
+//! through EventBridge and SQS into dev's log, the user's notice of it goes through moto's SES
+//! to their verified email and shows in the log as they read it, and the user's refresh token
+//! is revoked.
 
 use std::time::Duration;
 
@@ -18,7 +20,10 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
         .unwrap_or_else(|_| format!("{}/.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR")));
     let dev = DevServer::start_with(
         &["--aws-local"],
-        &[("MOTO_SERVER", &moto), ("RUST_LOG", "warn,events=info")],
+        &[
+            ("MOTO_SERVER", &moto),
+            ("RUST_LOG", "warn,events=info,notices=info"),
+        ],
     )
     .await;
     assert!(dev.banner.contains("AWS (moto)"), "{}", dev.banner);
@@ -52,6 +57,26 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
         .await;
     assert!(delivered.is_some(), "no event reached the queue");
     assert!(!delivered.unwrap().contains(email));
+
+    // The notice: to the address the sign-in proved (masked in the log), from the template.
+    let notice = dev
+        .wait_for_log(
+            &[
+                "change notice delivered (moto SES)",
+                "a***@example.com",
+                "A sign-in method was removed from your account",
+                "Your email code was removed by someone signed in to your account.",
+                "If this wasn't you",
+            ],
+            Duration::from_secs(15),
+        )
+        .await;
+    assert!(
+        notice.is_some(),
+        "no notice in the log:\n{}",
+        dev.logs().join("\n")
+    );
+    assert!(!notice.unwrap().contains(email));
 
     let (status, refreshed) = app
         .cognito(

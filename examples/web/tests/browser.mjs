@@ -658,6 +658,8 @@ if (config.challengeUi === "prebuilt") {
     await adminPage.getByTestId("admin-reset-reason").fill("Lost her phone; identity checked by video call.");
     await adminPage.getByTestId("admin-reset-submit").click();
     await expectStatus(adminPage, /^Reset .+: 1 authenticator\(s\) removed, signed out everywhere\.$/);
+    // For the wrapper, which finds the user's notice in dev's log.
+    console.log(`# reset user ${aliceId}`);
     await adminPage.getByTestId("admin-authenticators").getByTestId("authenticators-empty").waitFor();
   });
 

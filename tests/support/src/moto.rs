@@ -82,3 +82,80 @@ pub async fn sdk_config_at(endpoint: &str) -> SdkConfig {
         .load()
         .await
 }
+
+/// Where change notices come from in the tests (a verified identity on moto's SES).
+pub const NOTICE_SENDER: &str = "security@example.com";
+
+impl Moto {
+    /// The stack's change-notice template (`infra/change-notice-template.json`) on this moto's
+    /// SES, with [`NOTICE_SENDER`] verified; the template's name.
+    pub async fn notice_template(&self) -> String {
+        use cognito_authsignal_local::aws::{EmailTemplate, create_email_template};
+        let path = crate::repo_root().join("infra/change-notice-template.json");
+        let template: EmailTemplate =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        create_email_template(&self.sdk_config().await, NOTICE_SENDER, &template)
+            .await
+            .unwrap();
+        template.template_name
+    }
+
+    /// Every templated email SES accepted so far, as moto records them (`source`, `template`,
+    /// `template_data`, `destinations`).
+    pub async fn templated_emails(&self) -> Vec<serde_json::Value> {
+        let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", self.endpoint))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        data["ses"]["TemplateMessage"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A user pool with one user per `(username, email, email verified)`; the pool id and the
+    /// users' subs, in order.
+    pub async fn user_pool_with(&self, users: &[(&str, &str, bool)]) -> (String, Vec<String>) {
+        use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.sdk_config().await);
+        let pool = cognito
+            .create_user_pool()
+            .pool_name("notices")
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .and_then(|pool| pool.id)
+            .unwrap();
+        let attribute = |name: &str, value: &str| {
+            AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .unwrap()
+        };
+        let mut subs = Vec::new();
+        for (username, email, verified) in users {
+            let created = cognito
+                .admin_create_user()
+                .user_pool_id(&pool)
+                .username(*username)
+                .user_attributes(attribute("email", email))
+                .user_attributes(attribute("email_verified", &verified.to_string()))
+                .message_action(MessageActionType::Suppress)
+                .send()
+                .await
+                .unwrap();
+            let sub = created
+                .user()
+                .and_then(|user| user.attributes().iter().find(|a| a.name() == "sub"))
+                .and_then(|a| a.value())
+                .unwrap()
+                .to_owned();
+            subs.push(sub);
+        }
+        (pool, subs)
+    }
+}

@@ -102,7 +102,8 @@ impl RuntimeApi {
     }
 
     /// Runs `exe` against this Runtime API with a clean environment: the `AWS_LAMBDA_*`
-    /// variables, `env` and `RUST_LOG=warn` (logs go to stderr). Killed on drop.
+    /// variables, `RUST_LOG=warn` and `env` (which may set another `RUST_LOG`; logs go to
+    /// stderr). Killed on drop.
     pub fn spawn(&self, exe: &str, function_name: &str, env: &[(&str, &str)]) -> Child {
         let _ = self.function_name.set(function_name.to_owned());
         let mut child = Command::new(exe)
@@ -111,8 +112,8 @@ impl RuntimeApi {
             .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)

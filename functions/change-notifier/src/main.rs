@@ -1,0 +1,8 @@
+//! Emails a user about each change to their sign-in methods (EventBridge → SES).
+
+use cognito_authsignal::lambda;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda::Error> {
+    lambda::run_change_notifier().await
+}
