@@ -8,7 +8,7 @@ PYTHON ?= python3
 
 WEB := examples/web
 
-.PHONY: dev dev-aws test check infra deps web bench build build-serve lambda smoke openapi passkey-providers
+.PHONY: dev dev-aws test check infra deps web bench bench-lambda build build-serve lambda smoke openapi passkey-providers
 
 ## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration),
 ## and the example web app at http://localhost:3000/.
@@ -102,14 +102,23 @@ $(PROVIDERS_VENV)/.installed: scripts/requirements-passkey-providers.txt
 	touch $@
 
 ## Benchmarks: token verification (criterion), a load run of GET /v1/me/authenticators,
-## serve's start-up time and memory, a soak with graceful shutdown, and one client's idle flood.
+## serve's start-up time and memory, a soak with graceful shutdown, one client's idle flood, and
+## the functions in Lambda's shape (a local Runtime API).
+LAMBDA_BENCH_FUNCTIONS := -p account-api -p define-auth-challenge -p create-auth-challenge \
+	-p verify-auth-challenge-response
 bench:
-	cargo build --release --locked -p cognito-authsignal-cli
+	cargo build --release --locked -p cognito-authsignal-cli $(LAMBDA_BENCH_FUNCTIONS)
 	cargo bench --bench verify
 	cargo bench --bench load
 	cargo bench --bench startup
 	cargo bench --bench soak
 	cargo bench --bench flood
+	cargo bench --bench lambda
+
+## Only the Lambda-shaped benchmark.
+bench-lambda:
+	cargo build --release --locked -p cognito-authsignal-cli $(LAMBDA_BENCH_FUNCTIONS)
+	cargo bench --bench lambda
 
 build:
 	cargo build --release --locked

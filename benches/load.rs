@@ -22,12 +22,13 @@ use std::time::Instant;
 use tokio::net::{TcpListener, TcpStream};
 
 mod common;
-use common::{SECRET, percentile, serve_env, setting, start, status_kib, user_with_email_otp};
+use common::{
+    SECRET, cpu_seconds, percentile, pin, serve_env, setting, start, status_kib,
+    user_with_email_otp,
+};
 
 const DEFAULT_REQUESTS: usize = 30_000;
 const CONCURRENCY: usize = 32;
-/// `/proc/<pid>/stat` counts CPU time in clock ticks of USER_HZ, which Linux fixes at 100.
-const TICKS_PER_SECOND: f64 = 100.0;
 
 /// A TCP relay to `target` that counts the connections made through it.
 async fn counting_relay(target: String) -> (String, Arc<AtomicUsize>) {
@@ -47,27 +48,6 @@ async fn counting_relay(target: String) -> (String, Arc<AtomicUsize>) {
         }
     });
     (address, connections)
-}
-
-/// CPU seconds (user + system, all threads) that `pid` has used so far.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
-    // Fields after the parenthesised command name (which may itself contain spaces):
-    // state is field 3, utime field 14, stime field 15.
-    let after_name = &stat[stat.rfind(')').expect("a command name") + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| fields[index - 3].parse::<u64>().expect("a tick count");
-    (ticks(14) + ticks(15)) as f64 / TICKS_PER_SECOND
-}
-
-/// Sets the cores every thread of `pid` may run on (`taskset` list syntax, e.g. `0` or `0-1`).
-fn pin(pid: u32, cores: &str) -> bool {
-    std::process::Command::new("taskset")
-        // All threads (-a) of the running process (-p), to the listed cores (-c).
-        .args(["-a", "-c", "-p", cores, &pid.to_string()])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 #[tokio::main]

@@ -22,6 +22,18 @@ use crate::telemetry::{self, LogFormat};
 
 pub use lambda_http::Error;
 
+/// Runs a function (its set-up, then its invocation loop) on a runtime of one thread. Lambda
+/// hands an instance one event at a time, so a thread pool buys nothing; with one, every HTTP
+/// exchange of an invocation (the Runtime API's `next` and `response`, the call upstream) woke
+/// another thread, and on the share of a vCPU a small function gets that cost more CPU than the
+/// work itself (README, "Performance in Lambda's shape").
+pub fn run_function(function: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(function)
+}
+
 /// Runs the `surface` routes as a Lambda function until the runtime stops it.
 pub async fn run_http(surface: Surface) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);

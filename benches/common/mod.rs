@@ -143,3 +143,27 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// `/proc/<pid>/stat` counts CPU time in clock ticks of USER_HZ, which Linux fixes at 100.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU seconds (user + system, all threads, living or exited) that `pid` has used so far.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
+    // Fields after the parenthesised command name (which may itself contain spaces):
+    // state is field 3, utime field 14, stime field 15.
+    let after_name = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields[index - 3].parse::<u64>().expect("a tick count");
+    (ticks(14) + ticks(15)) as f64 / TICKS_PER_SECOND
+}
+
+/// Sets the cores every thread of `pid` may run on (`taskset` list syntax, e.g. `0` or `0-1`).
+pub fn pin(pid: u32, cores: &str) -> bool {
+    std::process::Command::new("taskset")
+        // All threads (-a) of the running process (-p), to the listed cores (-c).
+        .args(["-a", "-c", "-p", cores, &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}

@@ -3,7 +3,6 @@
 use cognito_authsignal::api::Surface;
 use cognito_authsignal::lambda;
 
-#[tokio::main]
-async fn main() -> Result<(), lambda::Error> {
-    lambda::run_http(Surface::Admin).await
+fn main() -> Result<(), lambda::Error> {
+    lambda::run_function(lambda::run_http(Surface::Admin))
 }

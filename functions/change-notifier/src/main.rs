@@ -2,7 +2,6 @@
 
 use cognito_authsignal::lambda;
 
-#[tokio::main]
-async fn main() -> Result<(), lambda::Error> {
-    lambda::run_change_notifier().await
+fn main() -> Result<(), lambda::Error> {
+    lambda::run_function(lambda::run_change_notifier())
 }

@@ -1,8 +1,10 @@
 //! Black box: the built `create-auth-challenge` binary, driven through a local Lambda Runtime
 //! API with an event shaped as Cognito sends it, tracks the sign-in at Authsignal (the local
 //! emulator) and hands the client its challenge token; when Authsignal refuses the call, the
-//! invocation fails with a fixed message that carries nothing from upstream.
+//! invocation fails with a fixed message that carries nothing from upstream. Cognito retries a
+//! trigger that timed out with the same event: the retry sends no code and enrolls nothing twice.
 
+use cognito_authsignal_test_support::local_client::LocalClient;
 use cognito_authsignal_test_support::runtime_api;
 
 use cognito_authsignal::authsignal::AuthsignalError;
@@ -12,6 +14,74 @@ use runtime_api::{RuntimeApi, lambda_fixture as fixture};
 use secrecy::SecretString;
 
 const SECRET: &str = "sk_create_auth_challenge_test";
+
+#[tokio::test]
+async fn a_retried_create_sends_no_code_and_enrolls_the_users_contact_once() {
+    let emulator = serve_on_loopback(SecretString::from(SECRET.to_owned()))
+        .await
+        .unwrap();
+    // A first sign-in (no authenticator yet), and Cognito's retry of the same event.
+    let event = fixture("create-auth-challenge.json");
+    let sub = event["request"]["userAttributes"]["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let email = event["request"]["userAttributes"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let runtime = RuntimeApi::start(vec![
+        ("req-timed-out".to_owned(), event.clone()),
+        ("req-retry".to_owned(), event),
+    ])
+    .await;
+    let _function = runtime.spawn(
+        env!("CARGO_BIN_EXE_create-auth-challenge"),
+        "create-auth-challenge",
+        &[
+            ("AUTHSIGNAL_API_URL", &emulator.api_url),
+            ("AUTHSIGNAL_SECRET_KEY", SECRET),
+            ("AUTHSIGNAL_TIMEOUT_MS", "3000"),
+        ],
+    );
+    let outcomes = runtime.outcomes(2).await;
+    let local = LocalClient::new(&emulator.base_url);
+
+    // Create itself sends nothing: the client asks for a code once it has the challenge.
+    let (_, outbox) = local.outbox_for(&email).await;
+    assert_eq!(outbox["messages"], serde_json::json!([]), "{outbox}");
+    // The user's own email was enrolled once, by the first invocation.
+    let authenticators: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/users/{sub}/authenticators", emulator.api_url))
+        .basic_auth(SECRET, Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        authenticators.as_array().map(Vec::len),
+        Some(1),
+        "{authenticators}"
+    );
+    // Cognito hands the client the retry's answer; its challenge sends the one code.
+    let retry = &outcomes["req-retry"].response()["response"];
+    assert_eq!(
+        retry["publicChallengeParameters"]["verificationMethods"],
+        "EMAIL_OTP"
+    );
+    let token = retry["publicChallengeParameters"]["token"]
+        .as_str()
+        .unwrap();
+    local.answer_email_challenge(token, &email).await;
+    let (_, outbox) = local.outbox_for(&email).await;
+    assert_eq!(
+        outbox["messages"].as_array().map(Vec::len),
+        Some(1),
+        "{outbox}"
+    );
+}
 
 /// The Authsignal emulator, served in-process; returns its Server API URL.
 async fn authsignal_emulator() -> String {

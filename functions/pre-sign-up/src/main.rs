@@ -1,8 +1,8 @@
 //! Pre sign-up: auto-confirms users; verifies email and phone only when present.
 
+use cognito_authsignal::lambda::run_function;
 use cognito_authsignal::triggers::lambda;
 
-#[tokio::main]
-async fn main() -> Result<(), lambda::Error> {
-    lambda::run_pre_sign_up().await
+fn main() -> Result<(), lambda::Error> {
+    run_function(lambda::run_pre_sign_up())
 }

@@ -8,7 +8,6 @@ use cognito_authsignal_test_support::local_client;
 use cognito_authsignal_test_support::moto;
 use cognito_authsignal_test_support::runtime_api;
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use moto::Moto;
 
 use cognito_authsignal::authsignal::{AuthsignalApi, AuthsignalClient, TrackAttributes};
@@ -32,37 +31,6 @@ fn event(answer: &str, private: &Value, (pool, username): (&str, &str)) -> Value
     event["request"]["challengeAnswer"] = json!(answer);
     event["request"]["privateChallengeParameters"] = private.clone();
     event
-}
-
-/// A pool in moto with the fixture's user (email not verified); the pool id and username.
-async fn user_pool_with_user(moto: &Moto, email: &str) -> (String, String) {
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&moto.sdk_config().await);
-    let pool = cognito
-        .create_user_pool()
-        .pool_name("verify-black-box")
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .and_then(|pool| pool.id)
-        .unwrap();
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .unwrap()
-    };
-    cognito
-        .admin_create_user()
-        .user_pool_id(&pool)
-        .username("ada")
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("email_verified", "false"))
-        .send()
-        .await
-        .unwrap();
-    (pool, "ada".to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +78,9 @@ async fn the_built_function_accepts_only_a_validation_token_for_this_round() {
     other_round["idempotencyKey"] = json!("0b6f0c5e-3f0e-4a8e-9a55-1d2c3b4a5f60");
 
     let moto = Moto::start().await;
-    let (pool, username) = user_pool_with_user(&moto, email).await;
+    // The fixture's user, email not verified yet.
+    let (pool, _) = moto.user_pool_with(&[("ada", email, false)]).await;
+    let username = "ada".to_owned();
     let user = (pool.as_str(), username.as_str());
     let runtime = RuntimeApi::start(vec![
         (
