@@ -124,8 +124,8 @@ fn thread_cpu(pid: u32) -> Duration {
     Duration::from_nanos(total)
 }
 
-/// A built function binary beside this benchmark's (`target/release/<name>`).
-fn function_binary(name: &str) -> String {
+/// A built function binary beside this benchmark's (`target/release/<name>`), as a command.
+fn function_binary(name: &str) -> Vec<String> {
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
     let binary = exe
         .parent()
@@ -137,7 +137,28 @@ fn function_binary(name: &str) -> String {
         "{} is missing: `make bench` builds the functions first",
         binary.display()
     );
-    binary.display().to_string()
+    vec![binary.display().to_string()]
+}
+
+/// The seeds' design in Node (`tests/node/bench-account-function.mjs`, aws-jwt-verify and
+/// @authsignal/node from `tests/node`, installed by `make test`), when Node and those are here.
+fn node_function() -> Option<Vec<String>> {
+    let script = format!(
+        "{}/tests/node/bench-account-function.mjs",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let modules = format!(
+        "{}/tests/node/node_modules/aws-jwt-verify",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let node = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("node"))
+            .find(|node| node.is_file())
+    })?;
+    std::path::Path::new(&modules)
+        .is_dir()
+        .then(|| vec![node.display().to_string(), script])
 }
 
 /// What one start of a function measured.
@@ -150,9 +171,11 @@ struct Start {
     max_memory_kib: u64,
 }
 
-/// One function under measurement: its binary, environment and event.
+/// One function under measurement: its program, environment and event.
 struct Function {
     name: &'static str,
+    /// The command that runs it: the Rust binary of that name, or Node with a script.
+    program: Vec<String>,
     env: Vec<(&'static str, String)>,
     event: Value,
     /// What a successful answer must hold (so the figures are of the real path).
@@ -186,10 +209,12 @@ impl Function {
         // on one core too.
         let mut command = if pinned {
             let mut command = Command::new("taskset");
-            command.args(["-c", "0", &function_binary(self.name)]);
+            command.args(["-c", "0"]).args(&self.program);
             command
         } else {
-            Command::new(function_binary(self.name))
+            let mut command = Command::new(&self.program[0]);
+            command.args(&self.program[1..]);
+            command
         };
         command
             .env_clear()
@@ -355,22 +380,27 @@ async fn main() {
     let mut verify = fixture("tests/triggers/fixtures/lambda/verify-auth-challenge-response.json");
     verify["request"]["challengeAnswer"] =
         json!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bm90LWEtc2lnbmF0dXJl");
-    let functions = [
+    let account_env = common_env(&[
+        ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
+        ("COGNITO_CLIENT_IDS", "localdevclient".into()),
+        (
+            "COGNITO_JWKS_URL",
+            format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
+        ),
+    ]);
+    let list_event: Value = serde_json::from_str(&list).unwrap();
+    let listed: fn(&Value) = |answer| assert_eq!(answer["statusCode"], 200, "{answer}");
+    let mut functions = vec![
         Function {
             name: "account-api",
-            env: common_env(&[
-                ("COGNITO_USER_POOL_ID", "eu-west-1_LocalDev".into()),
-                ("COGNITO_CLIENT_IDS", "localdevclient".into()),
-                (
-                    "COGNITO_JWKS_URL",
-                    format!("{dev_url}/local/cognito/eu-west-1_LocalDev/.well-known/jwks.json"),
-                ),
-            ]),
-            event: serde_json::from_str(&list).unwrap(),
-            check: |answer| assert_eq!(answer["statusCode"], 200, "{answer}"),
+            program: function_binary("account-api"),
+            env: account_env.clone(),
+            event: list_event.clone(),
+            check: listed,
         },
         Function {
             name: "define-auth-challenge",
+            program: function_binary("define-auth-challenge"),
             env: common_env(&[]),
             event: fixture("tests/triggers/fixtures/lambda/define-auth-challenge-first-round.json"),
             check: |answer| {
@@ -382,6 +412,7 @@ async fn main() {
         },
         Function {
             name: "create-auth-challenge",
+            program: function_binary("create-auth-challenge"),
             env: common_env(&[]),
             event: fixture("tests/triggers/fixtures/lambda/create-auth-challenge.json"),
             check: |answer| {
@@ -393,11 +424,22 @@ async fn main() {
         },
         Function {
             name: "verify-auth-challenge-response",
+            program: function_binary("verify-auth-challenge-response"),
             env: common_env(&[]),
             event: verify,
             check: |answer| assert_eq!(answer["response"]["answerCorrect"], false, "{answer}"),
         },
     ];
+    match node_function() {
+        Some(program) => functions.push(Function {
+            name: "node (the seeds' design)",
+            program,
+            env: account_env,
+            event: list_event,
+            check: listed,
+        }),
+        None => println!("(no Node or no tests/node/node_modules: the Node function is skipped)"),
+    }
     // Create's user is the one enrolled above, so Create tracks once per invocation.
     assert_eq!(functions[2].event["request"]["userAttributes"]["sub"], sub);
 
@@ -420,5 +462,16 @@ async fn main() {
             figures.entry(function.name).or_default().push(start);
         }
         report(function.name, &figures[function.name]);
+    }
+    let cpu = |name: &str| {
+        figures
+            .get(name)
+            .map(|starts| median(&starts.iter().map(|s| s.cpu_per_warm).collect::<Vec<_>>()))
+    };
+    if let (Some(rust), Some(node)) = (cpu("account-api"), cpu("node (the seeds' design)")) {
+        println!(
+            "CPU per warm invocation, account-api / Node: {:.3}",
+            rust.as_secs_f64() / node.as_secs_f64()
+        );
     }
 }
