@@ -5,6 +5,9 @@ SAM_VENV := .venv-sam
 LAMBDA_VENV := .venv-lambda
 PROVIDERS_VENV := .venv-passkey-providers
 PYTHON ?= python3
+## The Chromium the browser tests drive: Debian's by default (installed by `make deps`); point it
+## at another build with `make test CHROMIUM=/path/to/chromium`.
+CHROMIUM ?= /usr/bin/chromium
 
 WEB := examples/web
 
@@ -24,7 +27,7 @@ dev-aws: $(VENV)/.installed web
 ## One build: the CLI's own tests make `cargo test` build its binary, with the same features as
 ## everything else, for the tests that run `dev` and `serve` as processes.
 test: deps check infra web
-	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo test --workspace --locked
+	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server CHROMIUM=$(CHROMIUM) cargo test --workspace --locked
 
 ## Formatting and lints, also of the `serve` build without the local stack.
 check:
@@ -49,7 +52,7 @@ infra: $(INFRA_VENV)/.installed $(SAM_VENV)/.installed
 ## and Chromium. Each is re-installed when its pin file changes; they are independent of each
 ## other, so they install side by side.
 DEPS := $(VENV)/.installed $(INFRA_VENV)/.installed $(SAM_VENV)/.installed \
-	tests/node/node_modules/.installed $(WEB)/node_modules/.installed /usr/bin/chromium
+	tests/node/node_modules/.installed $(WEB)/node_modules/.installed $(CHROMIUM)
 deps:
 	@$(MAKE) --no-print-directory -j6 $(DEPS)
 

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 
+from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
 from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
@@ -67,11 +68,16 @@ def translate(template):
     PlaceholderS3(template)
     # Pseudo parameters need a region; no AWS call is made.
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
-    translator = Translator(managed_policy_map={}, sam_parser=Parser())
+    # The translator records metrics for SAM's own service; publishing them to nowhere keeps it
+    # from warning about each unpublished batch.
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator(managed_policy_map={}, sam_parser=Parser(), metrics=metrics)
     try:
         return translator.translate(template, parameter_values=dict(PARAMETERS))
     except InvalidDocumentException as error:
         sys.exit("\n".join(f"translation: {cause.message}" for cause in error.causes))
+    finally:
+        metrics.publish()
 
 
 def openapi_routes(document):

@@ -1,5 +1,7 @@
 //! Log set-up: JSON lines (CloudWatch-friendly) or human-readable text, filtered by `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
@@ -7,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 pub enum LogFormat {
     /// One JSON object per line, without timestamps (Lambda adds its own).
     Json,
-    /// Readable lines for a terminal.
+    /// Readable lines, coloured only when stderr is a terminal (a log file or a test's pipe
+    /// gets no escape codes).
     Pretty,
 }
 
@@ -19,6 +22,9 @@ pub fn init(format: LogFormat) {
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().without_time().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        LogFormat::Pretty => builder
+            .compact()
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
 }

@@ -45,6 +45,10 @@ const NOTICE_TEMPLATE: &str = include_str!("../../infra/change-notice-template.j
 pub enum DevError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(
+        "port {0} is in use: start dev on another with `--port <N>` (`make dev PORT=<N>`), or `--port 0` for any free port"
+    )]
+    PortInUse(u16),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -66,7 +70,13 @@ pub const DEV_TENANT_ID: &str = cognito_authsignal_local::authsignal::TENANT_ID;
 /// printed (a local, throw-away value); one taken from the environment is masked. With `aws_local`, the AWS integrations run on a
 /// `moto_server` started here (see `cognito_authsignal_local::aws`).
 pub async fn run(port: u16, aws_local: bool) -> Result<(), DevError> {
-    let listener = listen(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    let listener = listen(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AddrInUse {
+            DevError::PortInUse(port)
+        } else {
+            DevError::Io(error)
+        }
+    })?;
     let base_url = format!("http://{}", listener.local_addr()?);
     // A key from the environment may be someone's real key: the banner shows it masked. The
     // generated one is a throw-away local value, shown in full so it can be pasted.

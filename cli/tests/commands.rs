@@ -1,5 +1,5 @@
 //! The `cognito-authsignal` command's contract, black-box: which commands it has, what `openapi`
-//! prints and how `serve` reports bad configuration. Being an integration test of this package,
+//! prints, how `serve` reports bad configuration and `dev` a port in use. Being an integration test of this package,
 //! it also makes `cargo test --workspace` build the binary itself, with the features of that same
 //! build, for the workspace's tests that run `dev` and `serve` as processes.
 
@@ -71,4 +71,16 @@ fn an_unknown_command_is_refused_with_the_usage() {
     let (output, _, stderr) = run(&mut cli(&["deploy"]));
     assert!(!output.status.success());
     assert!(stderr.contains("Usage"), "{stderr}");
+}
+
+#[test]
+fn dev_on_a_port_in_use_names_the_port_and_how_to_choose_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (output, _, stderr) = run(cli(&["dev", "--port", &port]).env("NO_COLOR", "1"));
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!("port {port} is in use")) && stderr.contains("--port <N>"),
+        "{stderr}"
+    );
 }

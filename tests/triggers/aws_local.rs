@@ -77,6 +77,12 @@ async fn dev_runs_events_and_revocation_on_its_own_moto() {
         dev.logs().join("\n")
     );
     assert!(!notice.unwrap().contains(email));
+    // Written to a pipe, dev's log carries no colour codes.
+    let logs = dev.logs();
+    assert!(
+        !logs.iter().any(|line| line.contains('\u{1b}')),
+        "escape codes in: {logs:#?}"
+    );
 
     let (status, refreshed) = app
         .cognito(
