@@ -11,17 +11,25 @@ CHROMIUM ?= /usr/bin/chromium
 
 WEB := examples/web
 
-.PHONY: dev dev-aws test check infra deps web bench bench-lambda build build-serve lambda smoke openapi passkey-providers
+.PHONY: dev dev-build dev-aws test check infra deps web bench bench-lambda build build-serve lambda smoke openapi passkey-providers
+
+## One debug build serves dev and the tests: `cargo test` builds the CLI binary with the features
+## the tests turn on, and a `cargo build` or `cargo run` would build every crate again with fewer.
+## So dev is started from what `make test` built (and builds that, tests included, when it is not
+## there yet).
+DEV_BINARY := target/debug/cognito-authsignal
+dev-build:
+	cargo test --workspace --locked --no-run --quiet
 
 ## Run the local stack on http://127.0.0.1:3000: user pool, Authsignal emulator, API (no configuration),
 ## and the example web app at http://localhost:3000/.
-dev: web
-	cargo run --bin cognito-authsignal -- dev --port $(or $(PORT),3000)
+dev: web dev-build
+	$(DEV_BINARY) dev --port $(or $(PORT),3000)
 
-## The same, with the AWS integrations (replay table, event bus, session revocation) on a local
-## moto_server that dev starts itself (moto is installed into .venv first).
-dev-aws: $(VENV)/.installed web
-	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server cargo run --bin cognito-authsignal -- dev --aws-local --port $(or $(PORT),3000)
+## The same, with the AWS integrations (replay table, event bus, session revocation, change
+## notices) on a local moto_server that dev starts itself (moto is installed into .venv first).
+dev-aws: $(VENV)/.installed web dev-build
+	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server $(DEV_BINARY) dev --aws-local --port $(or $(PORT),3000)
 
 ## Run every check and test, installing what the tests need first.
 ## One build: the CLI's own tests make `cargo test` build its binary, with the same features as
