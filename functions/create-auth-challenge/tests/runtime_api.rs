@@ -7,7 +7,8 @@
 use cognito_authsignal_test_support::local_client::LocalClient;
 use cognito_authsignal_test_support::runtime_api;
 
-use cognito_authsignal::authsignal::AuthsignalError;
+use cognito_authsignal::authsignal::{AuthsignalApi, AuthsignalClient, AuthsignalError};
+use cognito_authsignal::config::AuthsignalConfig;
 use cognito_authsignal::triggers::TriggerError;
 use cognito_authsignal_local::authsignal::serve_on_loopback;
 use runtime_api::{RuntimeApi, lambda_fixture as fixture};
@@ -51,20 +52,11 @@ async fn a_retried_create_sends_no_code_and_enrolls_the_users_contact_once() {
     let (_, outbox) = local.outbox_for(&email).await;
     assert_eq!(outbox["messages"], serde_json::json!([]), "{outbox}");
     // The user's own email was enrolled once, by the first invocation.
-    let authenticators: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/users/{sub}/authenticators", emulator.api_url))
-        .basic_auth(SECRET, Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        authenticators.as_array().map(Vec::len),
-        Some(1),
-        "{authenticators}"
+    let authsignal = AuthsignalClient::new(
+        &AuthsignalConfig::new(&emulator.api_url, SecretString::from(SECRET.to_owned())).unwrap(),
     );
+    let authenticators = authsignal.get_authenticators(&sub).await.unwrap();
+    assert_eq!(authenticators.len(), 1, "{authenticators:?}");
     // Cognito hands the client the retry's answer; its challenge sends the one code.
     let retry = &outcomes["req-retry"].response()["response"];
     assert_eq!(
