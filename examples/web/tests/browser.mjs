@@ -175,7 +175,29 @@ async function signUp(page, user) {
   await page.getByTestId("sign-up-username").fill(user.username);
   await page.getByTestId("sign-up-email").fill(user.email);
   if (withPassword) await page.getByTestId("sign-up-password").fill(user.password);
+  await readableWhenHovered(page.getByTestId("sign-up-submit"));
   await page.getByTestId("sign-up-submit").click();
+}
+
+/** Hovers `button` and checks that its label stays readable: WCAG AA contrast, 4.5:1. */
+async function readableWhenHovered(button) {
+  await button.hover();
+  const ratio = await button.evaluate((element) => {
+    const style = getComputedStyle(element);
+    const luminance = (color) => {
+      const [r, g, b] = color
+        .match(/\d+(\.\d+)?/g)
+        .slice(0, 3)
+        .map((channel) => {
+          const s = Number(channel) / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)].sort((a, b) => b - a);
+    return (light + 0.05) / (dark + 0.05);
+  });
+  assert.ok(ratio >= 4.5, `the hovered "${await button.textContent()}" button has a contrast of ${ratio.toFixed(2)}:1`);
 }
 
 async function signIn(page, user) {
@@ -186,6 +208,8 @@ async function signIn(page, user) {
 
 /** Answers an email-code challenge in `scope` (the sign-in challenge or the step-up panel). */
 async function answerWithEmail(scope, email) {
+  // No code field before a code was asked for.
+  assert.equal(await scope.getByTestId("challenge-code").isVisible(), false, "the code field shows before a code was sent");
   const before = await latestMessage(email);
   await scope.getByTestId("challenge-email").click();
   await scope.getByTestId("challenge-code").fill(await newCode(email, before));
