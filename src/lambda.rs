@@ -4,17 +4,16 @@
 //! secret from Secrets Manager), the JWKS cache and the Authsignal client are built once, before
 //! the invocation loop, and live while warm.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use lambda_http::request::RequestContext;
-
-use crate::api::{Surface, request_id};
-use crate::app::App;
-use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{LambdaEvent, Service, service_fn};
 use serde_json::Value;
 
+use crate::api::{Surface, request_id};
+use crate::app::App;
 use crate::config::{Config, NoticeConfig};
 use crate::notifier::{Notifier, NotifyError};
 use crate::secrets;

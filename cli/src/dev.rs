@@ -24,7 +24,7 @@ use cognito_authsignal::secrets;
 use cognito_authsignal::server::{listen, shutdown_signal};
 use cognito_authsignal::verified_contacts::cognito::CognitoContactVerifier;
 use cognito_authsignal_local::authsignal::{self as emulator, Emulator, RelyingParty};
-use cognito_authsignal_local::aws::{self, BusSpec, EmailTemplate, LocalAws, TableSpec};
+use cognito_authsignal_local::aws::{self, BusSpec, LocalAws, NOTICE_SENDER, TableSpec};
 use cognito_authsignal_local::cognito::{self as local_cognito, LocalCognito, PoolConfig};
 use cognito_authsignal_local::web_app::{self, AppConfig};
 use cognito_authsignal_local::{LocalIssuer, TokenRequest};
@@ -36,9 +36,6 @@ use crate::triggers::ProductTriggers;
 pub const REPLAY_TABLE: &str = "cognito-authsignal-replay";
 pub const EVENT_BUS: &str = "cognito-authsignal-local";
 const EVENT_QUEUE: &str = "cognito-authsignal-events";
-/// The change notices' sender on moto's SES, and their template: the parts the stack deploys.
-pub const NOTICE_SENDER: &str = "security@example.com";
-const NOTICE_TEMPLATE: &str = include_str!("../../infra/change-notice-template.json");
 
 /// Why `dev` could not start.
 #[derive(Debug, thiserror::Error)]
@@ -466,8 +463,7 @@ async fn notices_on(
     cognito: &CognitoConfig,
     pool_endpoint: &str,
 ) -> Result<LocalNotices, aws::LocalAwsError> {
-    let template: EmailTemplate = serde_json::from_str(NOTICE_TEMPLATE)
-        .map_err(|error| aws::LocalAwsError::Setup(error.to_string()))?;
+    let template = aws::change_notice_template().map_err(aws::LocalAwsError::Setup)?;
     aws::create_email_template(&aws.sdk, NOTICE_SENDER, &template)
         .await
         .map_err(aws::LocalAwsError::Setup)?;

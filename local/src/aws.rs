@@ -293,6 +293,16 @@ pub struct EmailTemplate {
     pub html_part: String,
 }
 
+/// The sender of change notices on a local SES (a throw-away address moto verifies).
+pub const NOTICE_SENDER: &str = "security@example.com";
+
+/// The change-notice template the stack deploys (`infra/change-notice-template.json`, which
+/// `make infra` checks against the template in `infra/template.yaml`).
+pub fn change_notice_template() -> Result<EmailTemplate, String> {
+    serde_json::from_str(include_str!("../../infra/change-notice-template.json"))
+        .map_err(|error| format!("infra/change-notice-template.json: {error}"))
+}
+
 /// Makes `sender` a verified SES identity and creates `template`.
 pub async fn create_email_template(
     sdk: &SdkConfig,

@@ -1,7 +1,7 @@
 //! The user pool as the help desk reaches it: finding users (`GET /v1/admin/users`) by email or
 //! username, exactly or by prefix, a page at a time, and signing a user out everywhere (a
-//! reset), and finding one user by `sub` (whom a change notice goes to). The query is checked before a filter is built from it, so nothing a caller sends can
-//! change the filter's shape.
+//! reset), and finding one user by `sub` (whom a change notice goes to). The query is checked
+//! before a filter is built from it, so nothing a caller sends can change the filter's shape.
 
 pub mod cognito;
 

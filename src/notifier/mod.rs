@@ -110,8 +110,7 @@ impl Notice {
     /// The notice `event` calls for, or why there is none.
     pub fn from_event(event: &EventBridgeEvent<Value>) -> Result<Notice, Skip> {
         let kind = ChangeKind::from_detail_type(&event.detail_type).ok_or(Skip::NotAChange)?;
-        let detail: ChangeDetail =
-            serde_json::from_value(event.detail.clone()).map_err(|_| Skip::BadDetail)?;
+        let detail = ChangeDetail::deserialize(&event.detail).map_err(|_| Skip::BadDetail)?;
         let (headline, details) = words(kind, &detail);
         let when = event.time.map_or_else(
             || "just now".to_owned(),
@@ -411,6 +410,21 @@ mod tests {
             "{}",
             diagnostic.error_message
         );
+    }
+
+    #[tokio::test]
+    async fn a_subject_that_would_reshape_the_pool_filter_reaches_no_one() {
+        // An event naming `x" or email ^= "` as its subject would, spliced into `ListUsers`'s
+        // filter, match every user; it is refused before the pool is asked, and nothing is sent
+        // (this mailer would fail the call if it were reached).
+        let notifier = Notifier::new(Arc::new(OneUser), Arc::new(Rejects));
+        let mut hostile = detail(Some("PASSKEY"));
+        hostile["subject"] = json!(r#"x" or email ^= ""#);
+        let outcome = notifier
+            .notify(&event("Authenticator Removed", hostile))
+            .await
+            .unwrap();
+        assert_eq!(outcome, Outcome::Skipped(Skip::UnknownUser));
     }
 
     #[test]

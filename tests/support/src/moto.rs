@@ -83,17 +83,14 @@ pub async fn sdk_config_at(endpoint: &str) -> SdkConfig {
         .await
 }
 
-/// Where change notices come from in the tests (a verified identity on moto's SES).
-pub const NOTICE_SENDER: &str = "security@example.com";
+pub use cognito_authsignal_local::aws::NOTICE_SENDER;
 
 impl Moto {
     /// The stack's change-notice template (`infra/change-notice-template.json`) on this moto's
     /// SES, with [`NOTICE_SENDER`] verified; the template's name.
     pub async fn notice_template(&self) -> String {
-        use cognito_authsignal_local::aws::{EmailTemplate, create_email_template};
-        let path = crate::repo_root().join("infra/change-notice-template.json");
-        let template: EmailTemplate =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        use cognito_authsignal_local::aws::{change_notice_template, create_email_template};
+        let template = change_notice_template().unwrap();
         create_email_template(&self.sdk_config().await, NOTICE_SENDER, &template)
             .await
             .unwrap();
