@@ -5,7 +5,9 @@
 //! step-up, authenticator apps (TOTP) and SMS, the help desk (search by email, reset), the error
 //! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
 //! (`examples/web/tests/browser.mjs`); the first run with `--aws-local`, so the reset's notice
-//! to the user is in dev's log.
+//! to the user is in dev's log. On each screen the script runs axe-core (no serious or critical
+//! finding, also with each control hovered and focused, which must show a focus ring) and
+//! checks that the page does not scroll sideways at 390 px.
 
 use std::path::PathBuf;
 
@@ -91,7 +93,10 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
     )
     .await;
     for step in [
+        "ok - sign up on a screen of its own",
         "ok - email OTP sign-in",
+        "ok - the list shows the email code the sign-in enrolled, masked, in words, with no Remove on the only one",
+        "ok - a step-up cancelled says nothing changed, as news rather than an error",
         "ok - add a passkey",
         "ok - the passkey is listed by provider with its sync state and dates",
         "ok - after the list, the page tells the browser the user's accepted passkeys (signalAllAcceptedCredentials)",
@@ -100,24 +105,28 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         "ok - 'Sign in with a passkey' (a browser without autofill): no username typed",
         "ok - a passkey the site does not know (autofill): the sign-in says so and signals it unknown",
         "ok - sign in with the passkey",
+        "ok - 'Manage in Authsignal' opens the pre-built UI's settings page in a new tab, with a way back to the app",
         "ok - remove the email after the sign-in went stale: 'Confirm it's you' with the passkey",
-        "ok - the admin finds the first user by id; their only passkey cannot be removed (last_authenticator)",
+        "ok - the only authenticator left offers no Remove, and says why",
+        "ok - the admin finds the first user by id; their only passkey offers no Remove",
         "ok - the first user's page, reloaded, still shows the passkey",
         "ok - help desk: search by email finds the first user, masked, with one authenticator",
         "ok - help desk: reset with a reason; every authenticator is removed and the user is signed out",
         "ok - after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email",
         "ok - an enrollment whose token expired",
+        "ok - an unknown username, and a username that is taken, get answers in plain words",
         "ok - wrong codes",
         "ok - authenticator app: a QR code and the key, confirmed with the code the app would show",
         "ok - add a phone, confirming it's you with the authenticator app",
         "ok - sign out, then sign in with the authenticator app",
         "ok - remove the authenticator app, confirming it's you by SMS",
-        "ok - remove the phone (email step-up); the email is left",
+        "ok - a list gone stale (another tab removed the phone): removing the email says it is the only sign-in method left",
+        "ok - a second email: both addresses listed, told apart, each removable again",
         "ok - no console errors",
     ] {
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
-    assert!(stdout.contains("33 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("36 passed, 0 failed"), "{stdout}");
     // The user the help desk reset was told: the notice went to their verified email.
     let reset_user = stdout
         .lines()
@@ -153,7 +162,13 @@ async fn the_example_app_signs_in_through_the_pre_built_ui_popup_and_redirect() 
         stdout.contains("ok - redirect mode: the pre-built page returns to redirectUrl"),
         "{stdout}"
     );
-    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "ok - adding a second email after the sign-in went stale: the pre-built popup confirms"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
 }
 
 #[tokio::test]
@@ -173,5 +188,5 @@ async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
         stdout.contains("ok - password-then-MFA: no passkey sign-in without a username"),
         "{stdout}"
     );
-    assert!(stdout.contains("26 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("28 passed, 0 failed"), "{stdout}");
 }

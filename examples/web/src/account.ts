@@ -2,7 +2,7 @@
 // Adding one takes an enrollment token from the API (a track with the `add:authenticators`
 // scope) and runs Authsignal's enrollment in the browser with it; removing one is an API call.
 import { renderSVG } from "uqr";
-import { api, ok, problemMessage, type Authenticator, type AuthenticatorList } from "./api/client";
+import { api, isProblem, ok, problemMessage, type Authenticator, type AuthenticatorList } from "./api/client";
 import { authsignal } from "./challenge";
 import { signalAcceptedPasskeys } from "./passkey-signals";
 import { withStepUp } from "./step-up";
@@ -14,12 +14,12 @@ export interface SignedInUser {
 }
 
 export function renderAccount(root: HTMLElement, user: SignedInUser): void {
-  const list = h("ul", { class: "authenticators", "data-testid": "authenticators" });
+  const list = h("ul", { class: "rows", "data-testid": "authenticators" });
   const enrollHost = h("div", { "data-testid": "enroll" });
 
   /** Shows the list and tells the browser which of the user's passkeys are still accepted. */
   async function show(answer: AuthenticatorList): Promise<void> {
-    renderAuthenticators(list, answer.authenticators, remove);
+    renderAuthenticators(list, answer.authenticators, { onRemove: remove, onlyOne: "Your only sign-in method" });
     await signalAcceptedPasskeys(answer.passkeys);
   }
 
@@ -36,7 +36,11 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
         },
       }),
     );
-    // 409 `last_authenticator` and every other refusal: the problem's detail says why.
+    if (isProblem(result.error) && result.error.code === "last_authenticator") {
+      // The list on the page was out of date (another tab removed the rest): show the one left.
+      showError("You can't remove your only sign-in method. Add another one first.");
+      return refresh();
+    }
     if (!result.response.ok) return showError(problemMessage(result.error, result.response));
     showInfo(`Removed ${describe(authenticator)}.`);
     // The answer is the list that is left.
@@ -173,23 +177,24 @@ export function renderAccount(root: HTMLElement, user: SignedInUser): void {
     window.open(url, "_blank", "noopener");
   }
 
+  const actions = [
+    button("Add an email", "add-email", startAddEmail),
+    button("Add a phone", "add-phone", startAddPhone),
+    button("Add an authenticator app", "add-totp", addAuthenticatorApp),
+    button("Add a passkey", "add-passkey", addPasskey),
+    button("Manage in Authsignal", "open-settings", openSettings),
+  ];
+  for (const action of actions) action.className = "secondary outline";
   root.replaceChildren(
     h(
-      "section",
-      { class: "panel", "data-testid": "account" },
+      "article",
+      { "data-testid": "account" },
       h("h2", {}, "Account security"),
-      h("p", { class: "who" }, "Signed in as ", h("strong", { "data-testid": "username" }, user.username)),
-      h("p", { class: "who" }, "User id ", h("code", { "data-testid": "user-id" }, user.userId)),
+      h("p", {}, "Signed in as ", h("strong", { "data-testid": "username" }, user.username)),
+      h("p", { class: "muted" }, "User id ", h("code", { class: "user-id", "data-testid": "user-id" }, user.userId)),
+      h("h3", {}, "How you sign in"),
       list,
-      h(
-        "div",
-        { class: "actions" },
-        button("Add email", "add-email", startAddEmail),
-        button("Add a phone", "add-phone", startAddPhone),
-        button("Add an authenticator app", "add-totp", addAuthenticatorApp),
-        button("Add a passkey", "add-passkey", addPasskey),
-        button("Manage in Authsignal", "open-settings", openSettings),
-      ),
+      h("div", { class: "actions" }, ...actions),
       enrollHost,
       h("div", { "data-testid": "step-up-host" }),
     ),
@@ -227,24 +232,45 @@ const GROUPS: { title: string; methods: string[] }[] = [
   { title: "Authenticator apps", methods: ["AUTHENTICATOR_APP"] },
 ];
 
+/** What each method is called on the page; Authsignal's codes (`EMAIL_OTP`) never show. */
+const METHOD_LABELS: Record<string, string> = {
+  PASSKEY: "Passkey",
+  SECURITY_KEY: "Security key",
+  EMAIL_OTP: "Email code",
+  EMAIL_MAGIC_LINK: "Email link",
+  SMS: "Text message code",
+  WHATSAPP: "WhatsApp code",
+  AUTHENTICATOR_APP: "Authenticator app",
+  PUSH: "Push notification",
+};
+
+/** `EMAIL_OTP` → "Email code"; a method this app does not know yet → "Some method". */
+export function methodLabel(method: string): string {
+  const known = METHOD_LABELS[method];
+  if (known) return known;
+  const words = method.toLowerCase().replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** "the passkey “Google Password Manager”", "email j***@example.com": what the user recognises. */
 export function describe(authenticator: Authenticator): string {
   if (authenticator.verificationMethod === "PASSKEY") return `the passkey “${authenticator.displayName ?? "Passkey"}”`;
-  const contact = authenticator.email ?? authenticator.phoneNumber;
-  if (authenticator.email) return `email ${contact}`;
-  if (authenticator.phoneNumber) return `phone ${contact}`;
+  if (authenticator.email) return `email ${authenticator.email}`;
+  if (authenticator.phoneNumber) return `phone ${authenticator.phoneNumber}`;
   if (authenticator.verificationMethod === "AUTHENTICATOR_APP") return "the authenticator app";
-  return authenticator.displayName ?? authenticator.verificationMethod;
+  return authenticator.displayName ?? methodLabel(authenticator.verificationMethod).toLowerCase();
+}
+
+export interface ListOptions {
+  onRemove: (authenticator: Authenticator) => Promise<void>;
+  /** Shown instead of Remove on an authenticator the API says is not removable (the only one). */
+  onlyOne: string;
 }
 
 /** The authenticators grouped by kind, each with its details and a Remove button; shared with the admin view. */
-export function renderAuthenticators(
-  list: HTMLElement,
-  authenticators: Authenticator[],
-  onRemove: (authenticator: Authenticator) => Promise<void>,
-): void {
+export function renderAuthenticators(list: HTMLElement, authenticators: Authenticator[], options: ListOptions): void {
   if (authenticators.length === 0) {
-    list.replaceChildren(h("li", { class: "empty", "data-testid": "authenticators-empty" }, "No authenticators."));
+    list.replaceChildren(h("li", { class: "empty", "data-testid": "authenticators-empty" }, "No sign-in methods yet."));
     return;
   }
   const known = GROUPS.flatMap((group) => group.methods);
@@ -252,26 +278,34 @@ export function renderAuthenticators(
     ...GROUPS.map((group) => ({ title: group.title, members: authenticators.filter((a) => group.methods.includes(a.verificationMethod)) })),
     { title: "Other", members: authenticators.filter((a) => !known.includes(a.verificationMethod)) },
   ].filter((group) => group.members.length > 0);
+  // Masked contacts can look alike (two addresses both `j***@example.com`): those rows say
+  // when each was added, to the second, so the user can tell which is which.
+  const names = authenticators.map(nameOf);
+  const alike = new Set(names.filter((name, index) => names.indexOf(name) !== index));
   list.replaceChildren(
     ...groups.map((group) =>
       h(
         "li",
         { class: "group", "data-testid": "authenticator-group", "data-group": group.title },
         h("h3", {}, group.title),
-        h("ul", {}, ...group.members.map((authenticator) => row(authenticator, onRemove))),
+        h("ul", {}, ...group.members.map((authenticator) => row(authenticator, alike.has(nameOf(authenticator)), options))),
       ),
     ),
   );
 }
 
-function row(authenticator: Authenticator, onRemove: (authenticator: Authenticator) => Promise<void>): HTMLElement {
+function nameOf(authenticator: Authenticator): string {
+  if (authenticator.verificationMethod === "PASSKEY") return authenticator.displayName ?? "Passkey";
+  return (
+    authenticator.email ??
+    authenticator.phoneNumber ??
+    authenticator.displayName ??
+    methodLabel(authenticator.verificationMethod)
+  );
+}
+
+function row(authenticator: Authenticator, lookalike: boolean, options: ListOptions): HTMLElement {
   const passkey = authenticator.verificationMethod === "PASSKEY";
-  const name = passkey
-    ? (authenticator.displayName ?? "Passkey")
-    : (authenticator.email ??
-      authenticator.phoneNumber ??
-      authenticator.displayName ??
-      (authenticator.verificationMethod === "AUTHENTICATOR_APP" ? "Authenticator app" : authenticator.verificationMethod));
   const icon = h("img", {
     class: "icon",
     src: authenticator.iconUrl ?? NEUTRAL_ICONS[iconKind(authenticator.verificationMethod)],
@@ -280,23 +314,29 @@ function row(authenticator: Authenticator, onRemove: (authenticator: Authenticat
     height: "24",
   });
   const facts = [
-    passkey && syncState(authenticator),
-    authenticator.createdAt && `Added ${day(authenticator.createdAt)}`,
+    passkey ? syncState(authenticator) : methodLabel(authenticator.verificationMethod),
+    authenticator.createdAt && `Added ${lookalike ? moment(authenticator.createdAt) : day(authenticator.createdAt)}`,
     authenticator.lastVerifiedAt && `Last used ${day(authenticator.lastVerifiedAt)}`,
   ].filter((fact): fact is string => Boolean(fact));
-  const remove = button("Remove", "authenticator-remove", () => onRemove(authenticator));
-  remove.setAttribute("aria-label", `Remove ${describe(authenticator)}`);
+  let action: HTMLElement;
+  if (authenticator.removable) {
+    action = button("Remove", "authenticator-remove", () => options.onRemove(authenticator));
+    action.className = "secondary outline";
+    action.setAttribute("aria-label", `Remove ${describe(authenticator)}`);
+  } else {
+    action = h("span", { class: "note", "data-testid": "authenticator-only" }, options.onlyOne);
+  }
   return h(
     "li",
-    { "data-testid": "authenticator", "data-method": authenticator.verificationMethod, "data-id": authenticator.id },
+    { class: "row", "data-testid": "authenticator", "data-method": authenticator.verificationMethod, "data-id": authenticator.id },
     icon,
     h(
       "div",
       { class: "detail" },
-      h("span", { class: "name", "data-testid": "authenticator-name" }, name),
+      h("span", { class: "name", "data-testid": "authenticator-name" }, nameOf(authenticator)),
       h("span", { class: "facts", "data-testid": "authenticator-facts" }, facts.join(" · ")),
     ),
-    remove,
+    action,
   );
 }
 
@@ -310,4 +350,9 @@ function syncState(authenticator: Authenticator): string | undefined {
 
 function day(iso: string): string {
   return iso.slice(0, 10);
+}
+
+/** "2026-12-02 21:40:12" (UTC, as the API gives it). */
+function moment(iso: string): string {
+  return iso.slice(0, 19).replace("T", " ");
 }

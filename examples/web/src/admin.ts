@@ -2,7 +2,7 @@
 // Cognito `sub`), see their authenticators, remove one, or reset them with a reason (signed
 // out everywhere, every authenticator removed; their next sign-in proves their own email).
 import { describe, renderAuthenticators } from "./account";
-import { api, ok, problemMessage, type Authenticator } from "./api/client";
+import { api, isProblem, ok, problemMessage, type Authenticator } from "./api/client";
 import type { components } from "./api/schema";
 import { withStepUp } from "./step-up";
 import { button, h, inputForm, showError, showInfo } from "./ui";
@@ -17,10 +17,12 @@ const REASONS: [string, string][] = [
 ];
 
 export function renderAdmin(root: HTMLElement): void {
-  const results = h("ul", { class: "users", "data-testid": "admin-users" });
-  const list = h("ul", { class: "authenticators", "data-testid": "admin-authenticators" });
+  const results = h("ul", { class: "rows", "data-testid": "admin-users" });
+  const list = h("ul", { class: "rows", "data-testid": "admin-authenticators" });
   const selected = h("div", { "data-testid": "admin-selected" });
   let userId = "";
+  let userLabel = "";
+  const listOptions = { onRemove: remove, onlyOne: "Their only sign-in method" };
 
   async function search(email: string): Promise<void> {
     const found = ok(await api().GET("/v1/admin/users", { params: { query: { email } } }));
@@ -32,23 +34,32 @@ export function renderAdmin(root: HTMLElement): void {
   }
 
   function userRow(user: UserSummary): HTMLElement {
-    const count = user.authenticatorCount ?? "?";
+    const count = user.authenticatorCount;
+    const methods = count === undefined || count === null ? "sign-in methods unknown" : plural(count, "sign-in method");
+    const openButton = button("Open", "admin-user-open", () => open(user.userId, user.username));
+    openButton.className = "secondary outline";
     return h(
       "li",
-      { "data-testid": "admin-user", "data-user-id": user.userId },
+      { class: "row", "data-testid": "admin-user", "data-user-id": user.userId },
       h(
         "div",
         { class: "detail" },
         h("span", { class: "name" }, user.username),
-        h("span", { class: "facts" }, `${user.email ?? user.phoneNumber ?? ""} · ${user.status} · ${count} authenticator(s)`),
+        h("span", { class: "facts" }, [user.email ?? user.phoneNumber, statusLabel(user.status), methods].filter(Boolean).join(" · ")),
       ),
-      button("Open", "admin-user-open", () => open(user.userId, user.username)),
+      openButton,
     );
   }
 
   async function open(id: string, label: string): Promise<void> {
     userId = id;
-    selected.replaceChildren(h("h3", {}, `${label} `, h("code", {}, id)), list, resetForm());
+    userLabel = label;
+    selected.replaceChildren(
+      h("h3", {}, label),
+      h("p", { class: "muted" }, "User id ", h("code", { class: "user-id" }, id)),
+      list,
+      resetForm(),
+    );
     await find();
   }
 
@@ -56,7 +67,7 @@ export function renderAdmin(root: HTMLElement): void {
     const { authenticators } = ok(
       await api().GET("/v1/admin/users/{userId}/authenticators", { params: { path: { userId } } }),
     );
-    renderAuthenticators(list, authenticators, remove);
+    renderAuthenticators(list, authenticators, listOptions);
   }
 
   async function remove(authenticator: Authenticator): Promise<void> {
@@ -68,11 +79,15 @@ export function renderAdmin(root: HTMLElement): void {
         headers: validationToken ? { "Authsignal-Validation-Token": validationToken } : {},
       }),
     );
+    if (isProblem(result.error) && result.error.code === "last_authenticator") {
+      showError(`That is ${userLabel}'s only sign-in method, so it stays. Reset their sign-in instead.`);
+      return find();
+    }
     if (!result.response.ok) return showError(problemMessage(result.error, result.response));
-    showInfo(`Removed ${describe(authenticator)} from ${userId}.`);
+    showInfo(`Removed ${describe(authenticator)} from ${userLabel}.`);
     // The answer is the user's list that is left. No passkey signal: this browser is the
     // admin's, and holds none of the user's passkeys.
-    renderAuthenticators(list, ok(result).authenticators, remove);
+    renderAuthenticators(list, ok(result).authenticators, listOptions);
   }
 
   function resetForm(): HTMLFormElement {
@@ -90,7 +105,9 @@ export function renderAdmin(root: HTMLElement): void {
     const submit = h("button", { type: "submit", "data-testid": "admin-reset-submit" }, "Reset sign-in");
     const form = h(
       "form",
-      { class: "inline reset", "data-testid": "admin-reset" },
+      { "data-testid": "admin-reset" },
+      h("h3", {}, "Reset sign-in"),
+      h("p", { class: "muted" }, "Removes every sign-in method and signs them out everywhere; their next sign-in proves their email."),
       h("label", {}, "Reason", code),
       h("label", {}, "What happened", text),
       submit,
@@ -112,15 +129,15 @@ export function renderAdmin(root: HTMLElement): void {
         body: { reasonCode, reason },
       }),
     );
-    const signedOut = done.signedOut ? "signed out everywhere" : "NOT signed out (retry the reset)";
-    showInfo(`Reset ${userId}: ${done.removed.length} authenticator(s) removed, ${signedOut}.`);
+    const signedOut = done.signedOut ? "signed out everywhere" : "not signed out yet: reset again to retry";
+    showInfo(`Reset ${userLabel}: ${plural(done.removed.length, "sign-in method")} removed, ${signedOut}.`);
     await find();
   }
 
   root.replaceChildren(
     h(
-      "section",
-      { class: "panel", "data-testid": "admin" },
+      "article",
+      { "data-testid": "admin" },
       h("h2", {}, "Help desk"),
       inputForm(
         { label: "Find by email", testId: "admin-search-email", type: "email", submitLabel: "Search" },
@@ -133,4 +150,20 @@ export function renderAdmin(root: HTMLElement): void {
       selected,
     ),
   );
+}
+
+/** "1 sign-in method", "2 sign-in methods". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** Cognito's user status in words. */
+function statusLabel(status: string): string {
+  const labels: Record<string, string> = {
+    CONFIRMED: "confirmed",
+    UNCONFIRMED: "not confirmed",
+    FORCE_CHANGE_PASSWORD: "must change password",
+    RESET_REQUIRED: "reset required",
+  };
+  return labels[status] ?? status.toLowerCase().replace(/_/g, " ");
 }

@@ -10,11 +10,19 @@ import { confirmSignIn, signIn, signUp, type SignInOutput } from "aws-amplify/au
 import { authsignal, ChallengeEnded, runChallenge, runPrebuilt } from "./challenge";
 import type { AppConfig } from "./config";
 import { signalUnknownPasskey } from "./passkey-signals";
-import { button, clearStatus, h, messageOf, showError, showInfo } from "./ui";
+import { button, clearStatus, h, messageOf, showError, showFailure, showInfo, UserCancelled } from "./ui";
 
+/**
+ * The signed-out screens, one task each: sign in, create an account, and the challenge that
+ * either one leads to ("Confirm it's you"), with a way back to signing in.
+ */
 export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: () => Promise<void>): void {
   const withPassword = config.signInMode === "password_then_mfa";
   const challengeHost = h("div", { "data-testid": "challenge" });
+  const challengeFor = h("strong");
+  let cancelChallenge: () => void = () => undefined;
+  const startAgain = button("Start again", "challenge-cancel", () => cancelChallenge());
+  startAgain.className = "secondary outline";
 
   /**
    * Cognito's custom-auth sign-in; `passkeyToken` (from a passkey sign-in the app already ran)
@@ -22,12 +30,20 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
    */
   async function startSignIn(username: string, password: string, passkeyToken?: string): Promise<void> {
     challengeHost.replaceChildren();
+    challengeFor.textContent = username;
+    (signInForm.elements.namedItem("sign-in-username") as HTMLInputElement).value = username;
+    const cancelled = new Promise<never>((_, reject) => {
+      cancelChallenge = () => reject(new UserCancelled("Sign-in cancelled."));
+    });
+    cancelled.catch(() => undefined); // seen by the race below; not an unhandled rejection before it
+    let challenged = false;
     try {
       let output = await signIn({
         username,
         password: withPassword ? password : undefined,
         options: { authFlowType: withPassword ? "CUSTOM_WITH_SRP" : "CUSTOM_WITHOUT_SRP" },
       });
+      if (!output.isSignedIn) show(challengeScreen);
       if (passkeyToken && !output.isSignedIn) {
         showInfo("Checking…");
         const answer = JSON.stringify({ token: passkeyToken, kind: "passkeySignIn" });
@@ -35,7 +51,8 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
         if (!output.isSignedIn) showError("The passkey was not accepted. Confirm it's you another way.");
       }
       while (!output.isSignedIn) {
-        const answer = await answerChallenge(output, challengeHost);
+        const answer = await Promise.race([answerChallenge(output, challengeHost), cancelled]);
+        challenged = true;
         showInfo("Checking…");
         output = await confirmSignIn({ challengeResponse: answer });
         // A refused answer starts a new round with a new Authsignal token; Cognito ends the
@@ -44,14 +61,28 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
       }
     } catch (error) {
       challengeHost.replaceChildren();
-      if (error instanceof ChallengeEnded || (error instanceof Error && error.name === "NotAuthorizedException")) {
-        showError(`Sign-in failed: ${sentence(messageOf(error))} Start again.`);
-        return;
+      show(signInScreen);
+      if (error instanceof UserCancelled) return showInfo(error.message);
+      if (error instanceof ChallengeEnded) return showError(`Sign-in failed: ${sentence(messageOf(error))} Start again.`);
+      if (error instanceof Error && error.name === "NotAuthorizedException") {
+        return showError(
+          challenged || passkeyToken
+            ? `Sign-in failed: ${sentence(messageOf(error))} Start again.`
+            : unknownAccount(username),
+        );
       }
+      if (error instanceof Error && error.name === "UserNotFoundException") return showError(unknownAccount(username));
       throw error;
     }
     clearStatus();
     await onSignedIn();
+  }
+
+  /** Cognito says no before any challenge: no such user, or (with a password) the wrong password. */
+  function unknownAccount(username: string): string {
+    return withPassword
+      ? "Incorrect username or password."
+      : `No account matches “${username}”. Check the username, or create an account.`;
   }
 
   const signUpForm = form("sign-up", "Create an account", [
@@ -66,12 +97,21 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
       const username = values["sign-up-username"];
       // Passwordless: Cognito still wants a password; a random one nobody ever types.
       const password = withPassword ? values["sign-up-password"] : randomPassword();
-      const result = await signUp({
-        username,
-        password,
-        options: { userAttributes: { email: values["sign-up-email"] } },
-      });
+      let result;
+      try {
+        result = await signUp({
+          username,
+          password,
+          options: { userAttributes: { email: values["sign-up-email"] } },
+        });
+      } catch (error) {
+        if (error instanceof Error && error.name === "UsernameExistsException") {
+          throw new Error(`The username “${username}” is taken. Choose another, or sign in.`);
+        }
+        throw error;
+      }
       if (!result.isSignUpComplete) throw new Error(`Sign-up needs another step: ${result.nextStep.signUpStep}`);
+      signUpForm.reset();
       showInfo("Account created. Signing you in…");
       await startSignIn(username, password);
     });
@@ -125,18 +165,48 @@ export function renderSignIn(root: HTMLElement, config: AppConfig, onSignedIn: (
     await signInWithPasskey(true).catch((error: unknown) => showError(messageOf(error)));
   }
 
-  const passkeyButton =
-    !withPassword &&
-    h(
-      "div",
-      { class: "actions" },
-      button("Sign in with a passkey", "sign-in-passkey", () => signInWithPasskey(false)),
-    );
+  const passkeyButton = button("Sign in with a passkey", "sign-in-passkey", () => signInWithPasskey(false));
+  passkeyButton.className = "secondary";
 
-  root.replaceChildren(
-    h("section", { class: "panel", "data-testid": "sign-in-screen" }, signInForm, passkeyButton, challengeHost),
-    h("section", { class: "panel" }, signUpForm),
+  const signInScreen: HTMLElement = h(
+    "article",
+    { "data-testid": "sign-in-screen" },
+    signInForm,
+    !withPassword && h("div", { class: "actions" }, passkeyButton),
+    h("p", { class: "switch" }, "New here?", switchTo("Create an account", "show-sign-up", () => signUpScreen)),
   );
+  const signUpScreen: HTMLElement = h(
+    "article",
+    { "data-testid": "sign-up-screen", hidden: true },
+    signUpForm,
+    h("p", { class: "switch" }, "Already have an account?", switchTo("Sign in", "show-sign-in", () => signInScreen)),
+  );
+  const challengeScreen = h(
+    "article",
+    { "data-testid": "challenge-screen", hidden: true },
+    h("h2", {}, "Confirm it's you"),
+    h("p", {}, "Signing in as ", challengeFor, "."),
+    challengeHost,
+    startAgain,
+  );
+  const screens = [signInScreen, signUpScreen, challengeScreen];
+
+  /** Shows one screen and hides the others; focus goes to its first field or button. */
+  function show(screen: HTMLElement): void {
+    for (const other of screens) other.hidden = other !== screen;
+    screen.querySelector<HTMLElement>("input, button")?.focus();
+  }
+
+  function switchTo(label: string, testId: string, screen: () => HTMLElement): HTMLButtonElement {
+    const element = button(label, testId, () => {
+      clearStatus();
+      show(screen());
+    });
+    element.className = "secondary outline";
+    return element;
+  }
+
+  root.replaceChildren(...screens);
   void startAutofill();
 }
 
@@ -155,10 +225,7 @@ async function answerChallenge(output: SignInOutput, host: HTMLElement): Promise
     return runPrebuilt(url);
   }
   if (!token) throw new ChallengeEnded("Sign-in is not allowed for this account right now.");
-  host.replaceChildren();
-  const panel = h("div");
-  host.append(h("h3", {}, "Confirm it's you"), panel);
-  return runChallenge(panel, { token, methods });
+  return runChallenge(host, { token, methods });
 }
 
 function form(name: string, title: string, fields: (HTMLElement | false)[]): HTMLFormElement {
@@ -195,7 +262,7 @@ async function run(form: HTMLFormElement, action: () => Promise<void>): Promise<
   try {
     await action();
   } catch (error) {
-    showError(messageOf(error));
+    showFailure(error);
   } finally {
     if (submit) submit.disabled = false;
   }

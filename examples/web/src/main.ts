@@ -10,9 +10,10 @@ import { initAuthsignal } from "./challenge";
 import { loadConfig, type AppConfig } from "./config";
 import { initStepUp } from "./step-up";
 import { button, clearStatus, h, messageOf, showError } from "./ui";
+import "@picocss/pico/css/pico.min.css";
 import "./style.css";
 
-const main = document.querySelector<HTMLElement>("main")!;
+const main = document.querySelector<HTMLElement>("#screen")!;
 
 async function start(): Promise<void> {
   const config = await loadConfig();
@@ -46,13 +47,13 @@ async function show(config: AppConfig): Promise<void> {
   main.replaceChildren(accountRoot, adminRoot);
   renderAccount(accountRoot, { userId: String(claims.sub), username: String(claims.username ?? claims.sub) });
   if (groups.includes(config.adminGroup)) renderAdmin(adminRoot);
-  header.replaceChildren(
-    button("Sign out", "sign-out", async () => {
-      await signOut();
-      clearStatus();
-      await show(config);
-    }),
-  );
+  const signOutButton = button("Sign out", "sign-out", async () => {
+    await signOut();
+    clearStatus();
+    await show(config);
+  });
+  signOutButton.className = "secondary outline";
+  header.replaceChildren(signOutButton);
 }
 
 start().catch((error: unknown) => showError(`The app could not start: ${messageOf(error)}`));

@@ -4,9 +4,9 @@
 // resulting validation token in `Authsignal-Validation-Token`.
 import { api, isProblem, ok } from "./api/client";
 import type { components } from "./api/schema";
-import { ChallengeEnded, runChallenge, runPrebuilt } from "./challenge";
+import { runChallenge, runPrebuilt } from "./challenge";
 import type { ChallengeUi } from "./config";
-import { button, h, showInfo } from "./ui";
+import { button, h, showInfo, UserCancelled } from "./ui";
 
 type Operation = components["schemas"]["StepUpOperation"];
 type Result = { error?: unknown; response: Response };
@@ -40,20 +40,24 @@ async function stepUp(operation: Operation): Promise<string> {
 
   const host = h("div");
   let cancel: () => void = () => undefined;
+  const cancelButton = button("Cancel", "step-up-cancel", () => cancel());
+  cancelButton.className = "secondary outline";
   const panel = h(
-    "section",
-    { class: "panel step-up", "data-testid": "step-up", role: "dialog", "aria-label": "Confirm it's you" },
-    h("h3", {}, "Confirm it's you"),
+    "article",
+    { class: "step-up", "data-testid": "step-up", role: "dialog", "aria-labelledby": "step-up-title" },
+    h("h3", { id: "step-up-title" }, "Confirm it's you"),
     h("p", {}, "You signed in a while ago. Confirm it's you to continue."),
     host,
-    button("Cancel", "step-up-cancel", () => cancel()),
+    cancelButton,
   );
   document.querySelector("[data-testid=step-up-host]")?.replaceChildren(panel);
   try {
+    const answered = runChallenge(host, { token: challenge.token, methods });
+    host.querySelector("button")?.focus();
     return await Promise.race([
-      runChallenge(host, { token: challenge.token, methods }),
+      answered,
       new Promise<never>((_, reject) => {
-        cancel = () => reject(new ChallengeEnded("Cancelled."));
+        cancel = () => reject(new UserCancelled("Cancelled. Nothing was changed."));
       }),
     ]);
   } finally {

@@ -25,12 +25,13 @@ export function button(label: string, testId: string, action: () => Promise<void
   return element;
 }
 
-/** A one-field form (input + submit button) whose submit runs `action` with the value. */
+/** A one-field form: a label, then the input and its submit button side by side; the submit runs `action` with the value. */
 export function inputForm(
   options: { label: string; testId: string; type?: string; autocomplete?: string; submitLabel: string },
   action: (value: string) => Promise<void> | void,
 ): HTMLFormElement {
   const input = h("input", {
+    id: options.testId,
     type: options.type ?? "text",
     name: options.testId,
     required: true,
@@ -38,7 +39,7 @@ export function inputForm(
     "data-testid": options.testId,
   });
   const submit = h("button", { type: "submit", "data-testid": `${options.testId}-submit` }, options.submitLabel);
-  const form = h("form", { class: "inline" }, h("label", {}, options.label, input), submit);
+  const form = h("form", {}, h("label", { for: options.testId }, options.label), h("fieldset", { role: "group" }, input, submit));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     void busy(submit, () => action(input.value.trim()));
@@ -46,12 +47,15 @@ export function inputForm(
   return form;
 }
 
+/** The user stopped what they started (a step-up's Cancel): nothing went wrong, nothing changed. */
+export class UserCancelled extends Error {}
+
 async function busy(element: HTMLButtonElement, action: () => Promise<void> | void): Promise<void> {
   element.disabled = true;
   try {
     await action();
   } catch (error) {
-    showError(messageOf(error));
+    showFailure(error);
   } finally {
     element.disabled = false;
   }
@@ -73,6 +77,12 @@ export function showError(message: string): void {
   if (!status) return;
   status.textContent = message;
   status.className = "status error";
+}
+
+/** What a failed action shows: a cancellation is news, not an error. */
+export function showFailure(error: unknown): void {
+  if (error instanceof UserCancelled) showInfo(error.message);
+  else showError(messageOf(error));
 }
 
 export function clearStatus(): void {

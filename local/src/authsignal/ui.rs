@@ -32,10 +32,17 @@ impl Page<'_> {
         } else {
             "Confirm it's you"
         };
-        let redirect = view
+        // Only a web address becomes a link: a `javascript:` URL in the action would run here.
+        let back_to_app = view
             .redirect_url
             .as_deref()
-            .map(|url| format!("<p>Returns to <code>{}</code>.</p>", escape(url)))
+            .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+            .map(|url| {
+                format!(
+                    r#"<p><a href="{}" data-testid=prebuilt-back>Back to the app</a></p>"#,
+                    escape(url)
+                )
+            })
             .unwrap_or_default();
         // JSON inside <script>: `<` is escaped so no value can close the element.
         let parameters = json!({
@@ -48,18 +55,20 @@ impl Page<'_> {
         .to_string()
         .replace('<', "\\u003c");
         format!(
-            r#"<!doctype html><meta charset=utf-8><title>Authsignal emulator</title><link rel=icon href="data:,">
-<style>body{{font:16px system-ui,sans-serif;margin:0;padding:1.5rem;color:#1b1f24;background:#fff}}code{{font-size:.85em}}
-input{{font-size:1.2rem;width:8ch;letter-spacing:.2em}}button{{font-size:1rem;margin-left:.5rem}}</style>
-<h1>{heading}</h1>
-<p>Authsignal emulator (pre-built UI stand-in). Action <code>{action}</code>, state <code>{state}</code>, scopes <code>{scopes}</code>.</p>{redirect}
+            r#"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content="width=device-width, initial-scale=1">
+<title>{heading} · Authsignal emulator</title><link rel=icon href="data:,">
+<style>body{{font:16px system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1.5rem;color:#1b1f24;background:#fff}}code{{font-size:.85em;overflow-wrap:anywhere}}
+input{{font-size:1.2rem;width:8ch;letter-spacing:.2em}}button{{font-size:1rem;margin-left:.5rem}}small{{color:#57606a}}a{{color:#0969da}}</style>
+<main>
+<h1>{heading}</h1>{back_to_app}
 <form id=challenge hidden>
 <p id=sent>Sending a code to your email…</p>
 <input id=code data-testid=prebuilt-code autocomplete=one-time-code inputmode=numeric aria-label="Verification code">
 <button data-testid=prebuilt-verify>Verify</button>
 </form>
 <p id=status role=status></p>
-<p><small>Codes appear in <a href="../outbox" target=_blank>the outbox</a>.</small></p>
+<p><small>Authsignal emulator, standing in for the pre-built UI: action <code>{action}</code>, state <code>{state}</code>, scopes <code>{scopes}</code>. Codes appear in <a href="../outbox" target=_blank>the outbox</a>.</small></p>
+</main>
 <script type=application/json id=parameters>{parameters}</script>
 <script>
 const p = JSON.parse(document.getElementById("parameters").textContent);
@@ -85,7 +94,7 @@ if (p.popup && window.parent !== window) {{
   for (const origin of p.appOrigins) window.parent.postMessage(JSON.stringify({{ event: "AUTHSIGNAL_READY" }}), origin);
 }}
 if (p.settings) {{
-  say("Manage your authenticators from the app's Account security page; this stand-in lists nothing.");
+  say("This stand-in lists nothing: manage your sign-in methods on the app's Account security page.");
 }} else {{
   const form = document.getElementById("challenge");
   api("challenge/email-otp").then((answer) => {{
@@ -107,5 +116,43 @@ if (p.settings) {{
             state = escape(&view.state),
             scopes = escape(&view.scopes.join(" ")),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_page(redirect_url: &str) -> String {
+        let view = UiView {
+            action: "manageAuthenticators".into(),
+            state: "CHALLENGE_REQUIRED".into(),
+            scopes: vec!["manage:authenticators".into()],
+            redirect_url: Some(redirect_url.into()),
+        };
+        Page {
+            view: &view,
+            token: "t",
+            popup: false,
+            settings: true,
+            app_origins: &[],
+        }
+        .render()
+    }
+
+    #[test]
+    fn the_way_back_links_only_to_a_web_address() {
+        let page = settings_page("http://localhost:3000/?a=1&b=\"2\"");
+        assert!(
+            page.contains(r#"<a href="http://localhost:3000/?a=1&amp;b=&quot;2&quot;" data-testid=prebuilt-back>Back to the app</a>"#),
+            "{page}"
+        );
+        for script in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+        ] {
+            assert!(!settings_page(script).contains("prebuilt-back"), "{script}");
+        }
     }
 }
