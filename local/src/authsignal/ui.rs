@@ -32,11 +32,14 @@ impl Page<'_> {
         } else {
             "Confirm it's you"
         };
-        // Only a web address becomes a link: a `javascript:` URL in the action would run here.
+        // A page of its own (not the popup, which closes itself) links back to the app; only a
+        // web address becomes a link: a `javascript:` URL in the action would run here.
         let back_to_app = view
             .redirect_url
             .as_deref()
-            .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+            .filter(|url| {
+                !self.popup && (url.starts_with("https://") || url.starts_with("http://"))
+            })
             .map(|url| {
                 format!(
                     r#"<p><a href="{}" data-testid=prebuilt-back>Back to the app</a></p>"#,
@@ -124,6 +127,10 @@ mod tests {
     use super::*;
 
     fn settings_page(redirect_url: &str) -> String {
+        render_page(redirect_url, false)
+    }
+
+    fn render_page(redirect_url: &str, popup: bool) -> String {
         let view = UiView {
             action: "manageAuthenticators".into(),
             state: "CHALLENGE_REQUIRED".into(),
@@ -133,7 +140,7 @@ mod tests {
         Page {
             view: &view,
             token: "t",
-            popup: false,
+            popup,
             settings: true,
             app_origins: &[],
         }
@@ -141,12 +148,13 @@ mod tests {
     }
 
     #[test]
-    fn the_way_back_links_only_to_a_web_address() {
+    fn the_way_back_links_only_to_a_web_address_and_not_from_the_popup() {
         let page = settings_page("http://localhost:3000/?a=1&b=\"2\"");
         assert!(
             page.contains(r#"<a href="http://localhost:3000/?a=1&amp;b=&quot;2&quot;" data-testid=prebuilt-back>Back to the app</a>"#),
             "{page}"
         );
+        assert!(!render_page("http://localhost:3000/", true).contains("prebuilt-back"));
         for script in [
             "javascript:alert(1)",
             "JAVASCRIPT:alert(1)",
