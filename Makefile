@@ -11,7 +11,10 @@ CHROMIUM ?= /usr/bin/chromium
 
 WEB := examples/web
 
-.PHONY: dev dev-build dev-aws test check infra deps web bench bench-lambda build build-serve lambda smoke openapi passkey-providers
+.PHONY: dev dev-build dev-aws test check infra deps web bench bench-lambda build build-serve lambda smoke openapi passkey-providers \
+	build-AccountApiFunction build-AdminApiFunction build-DefineAuthChallengeFunction \
+	build-CreateAuthChallengeFunction build-VerifyAuthChallengeResponseFunction \
+	build-PreSignUpFunction build-ChangeNotifierFunction
 
 ## One debug build serves dev and the tests: `cargo test` builds the CLI binary with the features
 ## the tests turn on, and a `cargo build` or `cargo run` would build every crate again with fewer.
@@ -140,12 +143,40 @@ build-serve:
 	cargo build --release --locked -p cognito-authsignal-cli --no-default-features
 
 ## The seven Lambda functions for arm64 (provided.al2023) into target/lambda/<function>/bootstrap,
-## with cargo-lambda and zig from PyPI; then checks architecture, size and glibc.
+## with cargo-lambda and zig from PyPI; then checks architecture, size, glibc and that they unwind
+## on panic. The packages are named (-p): a build of the default members would turn on, in the
+## functions' dependencies, features only the local stack and the CLI use.
 lambda: $(LAMBDA_VENV)/.installed
 	PATH=$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH cargo lambda build --release --arm64 --locked \
 		-p account-api -p admin-api -p define-auth-challenge -p create-auth-challenge \
 		-p verify-auth-challenge-response -p pre-sign-up -p change-notifier
 	infra/check_lambda_binaries.sh target/lambda
+
+## What `sam build` runs (infra/template.yaml: BuildMethod makefile; infra/samconfig.toml: built
+## in the source tree), once per function, with ARTIFACTS_DIR set: `make lambda`, then that
+## function's checked binary. So what is deployed is what `make lambda` built and checked. After
+## the first function, `make lambda` finds every crate up to date and takes seconds.
+## infra/check_template.py checks that each function of the template has its target here.
+build-AccountApiFunction: lambda
+	cp target/lambda/account-api/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-AdminApiFunction: lambda
+	cp target/lambda/admin-api/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-DefineAuthChallengeFunction: lambda
+	cp target/lambda/define-auth-challenge/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-CreateAuthChallengeFunction: lambda
+	cp target/lambda/create-auth-challenge/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-VerifyAuthChallengeResponseFunction: lambda
+	cp target/lambda/verify-auth-challenge-response/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-PreSignUpFunction: lambda
+	cp target/lambda/pre-sign-up/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+build-ChangeNotifierFunction: lambda
+	cp target/lambda/change-notifier/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
 
 $(LAMBDA_VENV)/.installed: infra/requirements-lambda.txt
 	$(PYTHON) -m venv $(LAMBDA_VENV)

@@ -9,6 +9,10 @@
 3. Checks each function's least privilege: the actions its role may perform.
 4. Checks that the change-notice SES template says what infra/change-notice-template.json says
    (the parts `dev --aws-local` and the tests deploy to moto).
+5. Checks that `sam build` deploys what `make lambda` built and checked: every function is built
+   by SAM's makefile method from the repository root, whose Makefile has its
+   `build-<function>` target: `make lambda` (which builds this function's package), then a copy
+   of this function's bootstrap.
 
 Usage: python infra/check_template.py infra/template.yaml openapi/openapi.json OUT.json
 Exits non-zero with one line per problem.
@@ -16,6 +20,7 @@ Exits non-zero with one line per problem.
 
 import json
 import os
+import re
 import sys
 
 from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
@@ -40,6 +45,17 @@ EXPECTED_ACTIONS = {
     "ChangeNotifierFunction": {"cognito-idp:ListUsers", "ses:SendTemplatedEmail", "sqs:SendMessage"},
     "DefineAuthChallengeFunction": set(),
     "PreSignUpFunction": set(),
+}
+
+# The binary (cargo package, target/lambda/<binary>/bootstrap) each function deploys.
+FUNCTION_BINARIES = {
+    "AccountApiFunction": "account-api",
+    "AdminApiFunction": "admin-api",
+    "DefineAuthChallengeFunction": "define-auth-challenge",
+    "CreateAuthChallengeFunction": "create-auth-challenge",
+    "VerifyAuthChallengeResponseFunction": "verify-auth-challenge-response",
+    "PreSignUpFunction": "pre-sign-up",
+    "ChangeNotifierFunction": "change-notifier",
 }
 
 PARAMETERS = {
@@ -135,10 +151,58 @@ def role_actions(cloudformation, function):
     return actions, managed
 
 
-def check(template, openapi):
-    """The translated template and the problems found in it."""
-    cloudformation = translate(template)
+def makefile_rules(makefile):
+    """Each rule of a Makefile as target -> (prerequisites, recipe lines), continuation lines
+    joined. Enough for the plain rules checked here; variables are not expanded."""
+    rules = {}
+    recipe = None
+    for line in makefile.replace("\\\n", " ").splitlines():
+        if line.startswith("\t") and recipe is not None:
+            recipe.append(" ".join(line.split()))
+            continue
+        rule = re.match(r"^([\w.%/-]+):(?!=)(.*)$", line)
+        if rule:
+            recipe = []
+            rules[rule.group(1)] = (rule.group(2).split(), recipe)
+        elif not line.startswith("#"):
+            recipe = None
+    return rules
+
+
+def build_problems(template, makefile):
+    """Problems with how `sam build` builds each function (see 5. above)."""
+    rules = makefile_rules(makefile)
+    lambda_packages = set(re.findall(r"-p ([\w-]+)", " ".join(rules.get("lambda", ([], []))[1])))
     problems = []
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        method = resource.get("Metadata", {}).get("BuildMethod")
+        if method != "makefile":
+            problems.append(f"{name} is built by {method}, not by the Makefile (make lambda)")
+        if resource["Properties"].get("CodeUri") != "../":
+            problems.append(f"{name}'s CodeUri is not ../ (the root, where the Makefile is)")
+        binary = FUNCTION_BINARIES.get(name)
+        if binary is None:
+            problems.append(f"{name} has no binary in check_template.py's FUNCTION_BINARIES")
+            continue
+        if binary not in lambda_packages:
+            problems.append(f"make lambda does not build {binary}")
+        target = f"build-{name}"
+        expected = (["lambda"], [f'cp target/lambda/{binary}/bootstrap "$(ARTIFACTS_DIR)/bootstrap"'])
+        if target not in rules:
+            problems.append(f"the Makefile has no {target} target")
+        elif rules[target] != expected:
+            problems.append(f"the Makefile's {target} is not `make lambda` and a copy of "
+                            f"target/lambda/{binary}/bootstrap")
+    return problems
+
+
+def check(template, openapi, makefile):
+    """The translated template and the problems found in it."""
+    # Before the translation, which rewrites the template in place.
+    problems = build_problems(template, makefile)
+    cloudformation = translate(template)
     documented = openapi_routes(openapi)
     deployed = template_routes(cloudformation, problems)
     for method, path in sorted(documented - deployed):
@@ -173,7 +237,10 @@ def load(template_path, openapi_path):
         template = yaml_parse(f.read())
     with open(openapi_path) as f:
         openapi = json.load(f)
-    return template, openapi
+    # The functions' CodeUri (checked to be ../), where `sam build` runs make.
+    with open(os.path.join(os.path.dirname(os.path.abspath(template_path)), "..", "Makefile")) as f:
+        makefile = f.read()
+    return template, openapi, makefile
 
 
 def main():
@@ -186,7 +253,8 @@ def main():
     if problems:
         sys.exit(1)
     print(f"{template_path}: {routes} routes match {openapi_path}, all behind CognitoJwt; "
-          f"{len(EXPECTED_ACTIONS)} function roles least-privilege")
+          f"{len(EXPECTED_ACTIONS)} function roles least-privilege; "
+          f"{len(FUNCTION_BINARIES)} functions built by make lambda")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,20 @@ import unittest
 from check_template import check, load
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TEMPLATE, OPENAPI = load(os.path.join(HERE, "template.yaml"),
-                         os.path.join(HERE, "..", "openapi", "openapi.json"))
+TEMPLATE, OPENAPI, MAKEFILE = load(os.path.join(HERE, "template.yaml"),
+                                   os.path.join(HERE, "..", "openapi", "openapi.json"))
 
 
-def problems_of(change):
+def problems_of(change, makefile=MAKEFILE):
     template = copy.deepcopy(TEMPLATE)
     change(template["Resources"])
-    return check(template, OPENAPI)[1]
+    return check(template, OPENAPI, makefile)[1]
+
+
+def problems_of_makefile(old, new):
+    """The problems with the real template and a Makefile where `old` (once) is `new`."""
+    assert MAKEFILE.count(old) == 1, old
+    return problems_of(lambda resources: None, MAKEFILE.replace(old, new))
 
 
 class TemplateChecks(unittest.TestCase):
@@ -66,6 +72,33 @@ class TemplateChecks(unittest.TestCase):
             resources["ChangeNoticeTemplate"]["Properties"]["Template"]["TextPart"] = "Hi"
         self.assertEqual(problems_of(reword),
                          ["the SES template's TextPart differs from infra/change-notice-template.json"])
+
+    def test_a_function_built_by_sam_itself_is_found(self):
+        def rebuild(resources):
+            resources["PreSignUpFunction"]["Metadata"]["BuildMethod"] = "rust-cargolambda"
+        self.assertEqual(problems_of(rebuild),
+                         ["PreSignUpFunction is built by rust-cargolambda, not by the Makefile "
+                          "(make lambda)"])
+
+    def test_a_function_without_its_makefile_target_is_found(self):
+        problems = problems_of_makefile("build-AdminApiFunction: lambda", "build-AdminApi: lambda")
+        self.assertEqual(problems, ["the Makefile has no build-AdminApiFunction target"])
+
+    def test_a_makefile_target_deploying_another_binary_is_found(self):
+        problems = problems_of_makefile(
+            'cp target/lambda/pre-sign-up/bootstrap', 'cp target/lambda/define-auth-challenge/bootstrap')
+        self.assertEqual(problems, ["the Makefile's build-PreSignUpFunction is not `make lambda` and "
+                                    "a copy of target/lambda/pre-sign-up/bootstrap"])
+
+    def test_a_makefile_target_that_skips_make_lambda_is_found(self):
+        problems = problems_of_makefile("build-ChangeNotifierFunction: lambda",
+                                        "build-ChangeNotifierFunction:")
+        self.assertEqual(problems, ["the Makefile's build-ChangeNotifierFunction is not `make lambda` "
+                                    "and a copy of target/lambda/change-notifier/bootstrap"])
+
+    def test_a_function_make_lambda_does_not_build_is_found(self):
+        problems = problems_of_makefile("-p verify-auth-challenge-response ", "")
+        self.assertEqual(problems, ["make lambda does not build verify-auth-challenge-response"])
 
 
 if __name__ == "__main__":
