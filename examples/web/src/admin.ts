@@ -51,11 +51,12 @@ export function renderAdmin(root: HTMLElement): void {
     );
   }
 
-  async function open(id: string, label: string): Promise<void> {
+  /** Opens a user: by the username a search found, or by id alone ("the user" in messages). */
+  async function open(id: string, username?: string): Promise<void> {
     userId = id;
-    userLabel = label;
+    userLabel = username ?? "the user";
     selected.replaceChildren(
-      h("h3", {}, label),
+      h("h3", {}, username ?? "User"),
       h("p", { class: "muted" }, "User id ", h("code", { class: "user-id" }, id)),
       list,
       resetForm(),
@@ -145,7 +146,7 @@ export function renderAdmin(root: HTMLElement): void {
       ),
       results,
       inputForm({ label: "Or open by user id", testId: "admin-user-id", submitLabel: "Open" }, (value) =>
-        open(value, "User"),
+        open(value),
       ),
       selected,
     ),
