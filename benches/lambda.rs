@@ -10,7 +10,8 @@
 //! - **first invocation**: event handed out → answer posted;
 //! - **warm invocations**: the same, p50 and p99 over every warm invocation of every start;
 //! - **CPU per warm invocation**: utime + stime of the whole process (`/proc/<pid>/stat`, dead
-//!   threads included) over the warm invocations, divided by their number;
+//!   threads included) over the warm invocations, divided by their number, and the kernel's part
+//!   of it (stime): the loopback exchanges' cost, which no change to the function's code removes;
 //! - **max memory**: `VmHWM`;
 //! - **billed duration** estimated at 128, 256 and 1,769 MB: Lambda gives a function CPU in
 //!   proportion to its memory, one full vCPU at 1,769 MB (AWS Lambda Developer Guide, "Memory and
@@ -38,7 +39,8 @@ use tokio::sync::{mpsc, oneshot};
 
 mod common;
 use common::{
-    SECRET, cpu_seconds, percentile, pin, setting, start, status_kib, user_with_email_otp,
+    SECRET, percentile, pin, setting, start, status_kib, user_and_kernel_seconds,
+    user_with_email_otp,
 };
 
 /// Lambda's memory sizes estimated for, and the size with one full vCPU.
@@ -168,6 +170,8 @@ struct Start {
     first: Duration,
     warm: Vec<Duration>,
     cpu_per_warm: Duration,
+    /// The part of `cpu_per_warm` spent in the kernel (system time).
+    kernel_per_warm: Duration,
     max_memory_kib: u64,
 }
 
@@ -256,12 +260,14 @@ impl Function {
             }
         };
         let first = invoke(self.event.clone()).await;
-        let cpu_before = cpu_seconds(pid);
+        let (user_before, kernel_before) = user_and_kernel_seconds(pid);
         let mut warm = Vec::with_capacity(invocations);
         for _ in 0..invocations {
             warm.push(invoke(self.event.clone()).await);
         }
-        let cpu = cpu_seconds(pid) - cpu_before;
+        let (user_after, kernel_after) = user_and_kernel_seconds(pid);
+        let kernel = kernel_after - kernel_before;
+        let cpu = user_after - user_before + kernel;
         let max_memory_kib = status_kib(pid, "VmHWM:");
         drop(child);
         server.abort();
@@ -271,6 +277,7 @@ impl Function {
             first,
             warm,
             cpu_per_warm: Duration::from_secs_f64(cpu / invocations as f64),
+            kernel_per_warm: Duration::from_secs_f64(kernel / invocations as f64),
             max_memory_kib,
         }
     }
@@ -323,8 +330,9 @@ fn report(name: &str, starts: &[Start]) {
         ms(percentile(&warm, 0.99))
     );
     println!(
-        "  CPU per warm invocation      {:.0} µs  ({:.0} invocations per CPU-second)",
+        "  CPU per warm invocation      {:.0} µs, of which kernel {:.0} µs  ({:.0} invocations per CPU-second)",
         cpu.as_secs_f64() * 1e6,
+        median(&starts.iter().map(|s| s.kernel_per_warm).collect::<Vec<_>>()).as_secs_f64() * 1e6,
         1.0 / cpu.as_secs_f64()
     );
     println!(

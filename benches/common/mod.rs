@@ -149,13 +149,21 @@ const TICKS_PER_SECOND: f64 = 100.0;
 
 /// CPU seconds (user + system, all threads, living or exited) that `pid` has used so far.
 pub fn cpu_seconds(pid: u32) -> f64 {
+    let (user, kernel) = user_and_kernel_seconds(pid);
+    user + kernel
+}
+
+/// The CPU seconds `pid` has used in user space (utime) and in the kernel on its behalf (stime).
+pub fn user_and_kernel_seconds(pid: u32) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
     // Fields after the parenthesised command name (which may itself contain spaces):
     // state is field 3, utime field 14, stime field 15.
     let after_name = &stat[stat.rfind(')').expect("a command name") + 2..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| fields[index - 3].parse::<u64>().expect("a tick count");
-    (ticks(14) + ticks(15)) as f64 / TICKS_PER_SECOND
+    let seconds = |index: usize| {
+        fields[index - 3].parse::<u64>().expect("a tick count") as f64 / TICKS_PER_SECOND
+    };
+    (seconds(14), seconds(15))
 }
 
 /// Sets the cores every thread of `pid` may run on (`taskset` list syntax, e.g. `0` or `0-1`).
