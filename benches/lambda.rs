@@ -19,7 +19,9 @@
 //!   the waiting part (the upstream's answer) is not; Lambda bills by the millisecond, rounded up.
 //!
 //! `LAMBDA_FUNCTIONS` (comma-separated names) measures only those. Init, first and CPU figures
-//! are medians over the starts. The events are the ones Lambda
+//! are medians over the starts. Run under `taskset -c 0`, the benchmark puts the function, this
+//! Runtime API and `dev` on one core: no exchange then wakes another core, which shows what the
+//! code costs apart from cross-core wake-ups (README). The events are the ones Lambda
 //! sends: API Gateway HTTP API (v2) `GET /v1/me/authenticators` with a signed-in user's token,
 //! and Cognito's Define, Create and Verify events (Verify with an answer Authsignal refuses, so
 //! every invocation makes its one Authsignal call).
@@ -456,7 +458,7 @@ async fn main() {
         if pinned {
             "the function on core 0; the Runtime API and dev on core 1"
         } else {
-            "not pinned (fewer than two cores)"
+            "everything sharing the cores it may use (fewer than two: one core, e.g. under `taskset -c 0`)"
         }
     );
     let only = std::env::var("LAMBDA_FUNCTIONS").unwrap_or_default();
