@@ -11,7 +11,7 @@
 //! - **warm invocations**: the same, p50 and p99 over every warm invocation of every start;
 //! - **CPU per warm invocation**: utime + stime of the whole process (`/proc/<pid>/stat`, dead
 //!   threads included) over the warm invocations, divided by their number, and the kernel's part
-//!   of it (stime): the loopback exchanges' cost, which no change to the function's code removes;
+//!   of it (stime), mostly the loopback exchanges, which the function's own code barely changes;
 //! - **max memory**: `VmHWM`;
 //! - **billed duration** estimated at 128, 256 and 1,769 MB: Lambda gives a function CPU in
 //!   proportion to its memory, one full vCPU at 1,769 MB (AWS Lambda Developer Guide, "Memory and
@@ -458,7 +458,7 @@ async fn main() {
         if pinned {
             "the function on core 0; the Runtime API and dev on core 1"
         } else {
-            "everything sharing the cores it may use (fewer than two: one core, e.g. under `taskset -c 0`)"
+            "everything on one core (fewer than two available, e.g. under `taskset -c 0`)"
         }
     );
     let only = std::env::var("LAMBDA_FUNCTIONS").unwrap_or_default();
