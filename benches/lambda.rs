@@ -291,6 +291,14 @@ fn median<T: Copy + Ord>(values: &[T]) -> T {
     sorted[sorted.len() / 2]
 }
 
+/// The start whose CPU per warm invocation is the median, so that CPU is reported together with
+/// its own kernel part (two separate medians could come from different starts).
+fn median_start(starts: &[Start]) -> &Start {
+    let mut by_cpu: Vec<&Start> = starts.iter().collect();
+    by_cpu.sort_by_key(|start| start.cpu_per_warm);
+    by_cpu[by_cpu.len() / 2]
+}
+
 fn ms(duration: Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1e3)
 }
@@ -308,7 +316,8 @@ fn billed_ms(wall: Duration, cpu: Duration, memory_mb: f64) -> u64 {
 fn report(name: &str, starts: &[Start]) {
     let mut warm: Vec<Duration> = starts.iter().flat_map(|s| s.warm.clone()).collect();
     warm.sort();
-    let cpu = median(&starts.iter().map(|s| s.cpu_per_warm).collect::<Vec<_>>());
+    let middle = median_start(starts);
+    let cpu = middle.cpu_per_warm;
     let p50 = percentile(&warm, 0.50);
     println!(
         "{name}: {} starts, {} warm invocations",
@@ -334,7 +343,7 @@ fn report(name: &str, starts: &[Start]) {
     println!(
         "  CPU per warm invocation      {:.0} µs, of which kernel {:.0} µs  ({:.0} invocations per CPU-second)",
         cpu.as_secs_f64() * 1e6,
-        median(&starts.iter().map(|s| s.kernel_per_warm).collect::<Vec<_>>()).as_secs_f64() * 1e6,
+        middle.kernel_per_warm.as_secs_f64() * 1e6,
         1.0 / cpu.as_secs_f64()
     );
     println!(
@@ -457,8 +466,10 @@ async fn main() {
         "Lambda's shape: release binaries under a local Runtime API, sequential invocations, {}",
         if pinned {
             "the function on core 0; the Runtime API and dev on core 1"
-        } else {
+        } else if cores < 2 {
             "everything on one core (fewer than two available, e.g. under `taskset -c 0`)"
+        } else {
+            "not pinned (taskset could not pin the processes)"
         }
     );
     let only = std::env::var("LAMBDA_FUNCTIONS").unwrap_or_default();
