@@ -205,6 +205,7 @@ pub async fn create_enrollment_token(
     responses(
         (status = 200, description = "Settings URL", body = SettingsUrl),
         (status = 400, description = "`invalid_redirect_url`: not on the allow-list; or `invalid_request`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`reauthentication_required`: the account has no authenticator; sign in again", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         BodyProblems,
         UpstreamProblems,
@@ -228,6 +229,13 @@ pub async fn create_settings_url(
         .authsignal
         .track(&user.user_id, &state.settings.actions.settings, &attributes)
         .await?;
+    // The URL carries a client token, and with no authenticator on the account any client token
+    // enrolls whatever its holder likes: a session from before a reset could take the account
+    // (README, Security). Only a new sign-in, which enrolls the user's own contact first, helps.
+    if !tracked.is_enrolled {
+        tracing::warn!(user_id = %user.user_id, "settings URL refused: the user has no authenticator");
+        return Err(ApiError::SignInAgain);
+    }
     let url = tracked.url.ok_or_else(missing("url"))?;
     let change = Change {
         kind: ChangeKind::SettingsUrlIssued,

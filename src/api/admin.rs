@@ -18,8 +18,10 @@ use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::views::{AuthenticatorList, UserSearchResult, UserSummary};
 use crate::auth::AuthenticatedUser;
-use crate::authsignal::{AuthsignalApi, AuthsignalError};
-use crate::contact::{mask_email, mask_phone};
+use crate::authsignal::{
+    AuthsignalApi, AuthsignalError, EnrollVerifiedAuthenticatorRequest, UserAuthenticator,
+};
+use crate::contact::{ContactAttribute, mask_email, mask_phone};
 use crate::directory::{DirectoryError, DirectoryUser, SearchAttribute, UserQuery};
 use crate::events::{ChangeKind, Reason, RemovedAuthenticator};
 
@@ -347,28 +349,45 @@ pub struct RemovedByReset {
     pub verification_method: String,
 }
 
+/// The authenticator of the user's own contact that a reset leaves on the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptByReset {
+    pub id: String,
+    pub verification_method: String,
+    /// True when the account had none for that contact and the reset enrolled it.
+    pub enrolled: bool,
+}
+
 /// What a reset did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetResult {
     pub user_id: String,
-    /// Every authenticator removed (none when a retried reset finds nothing left).
+    /// Every authenticator removed (none when a retried reset finds nothing more to remove).
     pub removed: Vec<RemovedByReset>,
+    /// The user's own Cognito email (else phone number) as an authenticator, kept or enrolled,
+    /// so the account is never left without one; absent for a user with neither attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<KeptByReset>,
     /// Always true: a reset whose sign-out fails removes nothing and answers 502.
     pub signed_out: bool,
 }
 
 /// Resets a user who lost their authenticators: signs them out everywhere, then removes every
-/// authenticator, and records one audit event with the reason and what was removed. Retrying
-/// does no harm.
+/// authenticator but the one of their own Cognito email (else phone number), enrolling that one
+/// first when the account lacks it, and records one audit event with the reason and what was
+/// removed. Retrying does no harm.
 ///
-/// Safe where removing the last authenticator one by one is refused: the user's next sign-in
-/// enrolls their own Cognito email (else phone) before any token is handed out, and only a
-/// proof of it signs them in, so no sign-in after the reset can hand the account to anyone.
-/// Access tokens issued before it stay valid until they expire (Cognito's global sign-out
-/// revokes refresh tokens; this service checks access tokens by signature), so a recently
-/// signed-in session can still call the API until then, as it could before the reset: keep
-/// the app client's access-token validity short where that matters.
+/// The account is never left empty: while an account has no authenticator, any client token
+/// for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
+/// passkey of its holder's choosing, and the next sign-in would then challenge that one. With
+/// the user's own contact on the account, adding anything needs `add:authenticators`, which only
+/// the enrollment token carries, after a recent sign-in. Access tokens issued before the reset
+/// stay valid until they expire (Cognito's global sign-out revokes refresh tokens; this service
+/// checks access tokens by signature), so a recently signed-in session can still call the API
+/// until then, as it could before the reset: keep the app client's access-token validity short
+/// where that matters.
 #[utoipa::path(
     post,
     path = "/v1/admin/users/{userId}/reset",
@@ -378,12 +397,12 @@ pub struct ResetResult {
     params(("userId" = String, Path, description = "The user's Cognito `sub`", pattern = "^[A-Za-z0-9._@+-]{1,128}$")),
     request_body = ResetRequest,
     responses(
-        (status = 200, description = "Signed out and every authenticator removed", body = ResetResult),
+        (status = 200, description = "Signed out, and every authenticator but the user's own contact removed", body = ResetResult),
         (status = 400, description = "`invalid_request`: malformed user id, reason code or reason", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such user in the pool", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no user in the pool has this `sub` (a username or email is not a `sub`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "`not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`)", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "`upstream_unavailable`: the user could not be signed out, so nothing was removed; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`upstream_unavailable`: the user could not be found or signed out, so nothing was removed; retry", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
         BodyProblems,
         UpstreamProblems,
@@ -404,6 +423,16 @@ pub async fn reset_user(
         return Err(ApiError::NotConfigured("User reset"));
     };
     let user_id = user_id.as_str();
+    // By `sub` only: Cognito would sign out a user named by username or alias too, but
+    // Authsignal knows users by `sub`, so such a reset would remove nothing and say it worked.
+    let user = match directory.user_by_sub(user_id).await {
+        Ok(user) => user,
+        Err(DirectoryError::UnknownUser) => return Err(ApiError::NotFound("user")),
+        Err(error) => {
+            tracing::error!(%error, user_id, "reset refused: the user could not be looked up");
+            return Err(ApiError::UpstreamUnavailable { retry_after: None });
+        }
+    };
     // Signed out first, so no refresh token mints a session once the authenticators are gone;
     // if the pool cannot sign the user out, nothing is removed (the help desk retries).
     match directory.sign_out_everywhere(user_id).await {
@@ -415,9 +444,17 @@ pub async fn reset_user(
         }
     }
     let records = state.authsignal.get_authenticators(user_id).await?;
+    // The user's own contact goes on before anything comes off.
+    let kept = keep_own_contact(&state, &user, &records).await?;
     let mut removed = Vec::new();
     let mut failure = None;
     for record in records {
+        if kept
+            .as_ref()
+            .is_some_and(|kept| kept.id == record.user_authenticator_id)
+        {
+            continue;
+        }
         match state
             .authsignal
             .delete_authenticator(user_id, &record.user_authenticator_id)
@@ -456,6 +493,57 @@ pub async fn reset_user(
                 verification_method: r.verification_method,
             })
             .collect(),
+        kept,
         signed_out: true,
+    }))
+}
+
+/// The authenticator of `user`'s own contact, the one their next sign-in would enroll (their
+/// Cognito email, else phone number): found among `records`, or enrolled now. `None` for a user
+/// with neither attribute, who cannot start a sign-in anyway.
+async fn keep_own_contact(
+    state: &AppState,
+    user: &DirectoryUser,
+    records: &[UserAuthenticator],
+) -> Result<Option<KeptByReset>, ApiError> {
+    let Some(contact) = EnrollVerifiedAuthenticatorRequest::own_contact(
+        user.email.as_deref(),
+        user.phone_number.as_deref(),
+    ) else {
+        tracing::warn!(user_id = %user.sub, "reset: the user has no email or phone number to keep");
+        return Ok(None);
+    };
+    let (attribute, value) = match (contact.email.as_deref(), contact.phone_number.as_deref()) {
+        (Some(email), _) => (ContactAttribute::Email, email),
+        (None, Some(phone)) => (ContactAttribute::PhoneNumber, phone),
+        (None, None) => return Ok(None),
+    };
+    let existing = records.iter().find(|record| {
+        record.verification_method == contact.verification_method
+            && attribute
+                .of(record)
+                .is_some_and(|enrolled| attribute.same(enrolled, value))
+    });
+    if let Some(record) = existing {
+        return Ok(Some(KeptByReset {
+            id: record.user_authenticator_id.clone(),
+            verification_method: record.verification_method.to_string(),
+            enrolled: false,
+        }));
+    }
+    let enrolled = state
+        .authsignal
+        .enroll_verified_authenticator(&user.sub, &contact)
+        .await?
+        .authenticator;
+    tracing::info!(
+        user_id = %user.sub,
+        verification_method = %enrolled.verification_method,
+        "reset: the user's own contact enrolled, so the account is never without an authenticator"
+    );
+    Ok(Some(KeptByReset {
+        id: enrolled.user_authenticator_id,
+        verification_method: enrolled.verification_method.to_string(),
+        enrolled: true,
     }))
 }

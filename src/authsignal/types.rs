@@ -268,6 +268,25 @@ pub struct EnrollVerifiedAuthenticatorRequest {
     pub is_default: Option<bool>,
 }
 
+impl EnrollVerifiedAuthenticatorRequest {
+    /// A user's own contact as their first authenticator: their Cognito email, else their phone
+    /// number (an SMS authenticator); `None` when they have neither.
+    pub fn own_contact(email: Option<&str>, phone_number: Option<&str>) -> Option<Self> {
+        let (verification_method, email, phone_number) = match (email, phone_number) {
+            (Some(email), _) => (VerificationMethod::EmailOtp, Some(email), None),
+            (None, Some(phone)) => (VerificationMethod::Sms, None, Some(phone)),
+            (None, None) => return None,
+        };
+        Some(EnrollVerifiedAuthenticatorRequest {
+            verification_method,
+            email: email.map(str::to_owned),
+            phone_number: phone_number.map(str::to_owned),
+            otp_uri: None,
+            is_default: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollVerifiedAuthenticatorResponse {

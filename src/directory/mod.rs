@@ -103,6 +103,11 @@ impl UserQuery {
         )
     }
 
+    /// The value searched for.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
     pub fn limit(&self) -> u8 {
         self.limit
     }

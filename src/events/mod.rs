@@ -22,7 +22,8 @@ pub enum ChangeKind {
     /// An authenticator added in a first-authenticator sign-in round that is not the user's own
     /// Cognito email or phone number, removed by Verify (see `triggers::verify`).
     ForeignAuthenticatorRemoved,
-    /// The help desk reset a user: every authenticator removed, every session signed out.
+    /// The help desk reset a user: every authenticator but their own Cognito email's (else
+    /// phone number's) removed, every session signed out.
     UserReset,
 }
 

@@ -158,7 +158,7 @@ fn words(kind: ChangeKind, detail: &ChangeDetail) -> (&'static str, String) {
         ),
         ChangeKind::UserReset => (
             "Support reset your sign-in methods",
-            "Our support team removed every sign-in method from your account and signed you out everywhere. Your next sign-in asks for a code sent to this address."
+            "Our support team removed the sign-in methods on your account, all but this address, and signed you out everywhere. Your next sign-in asks for a code sent to this address."
                 .to_owned(),
         ),
     }

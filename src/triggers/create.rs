@@ -153,23 +153,11 @@ impl SignInChallenge {
             return Ok((tracked, false));
         }
         // `tracked`'s token could enroll anything: it is dropped here, never returned or logged.
-        let first = match (&attributes.email, &attributes.phone_number) {
-            (Some(email), _) => EnrollVerifiedAuthenticatorRequest {
-                verification_method: VerificationMethod::EmailOtp,
-                email: Some(email.clone()),
-                phone_number: None,
-                otp_uri: None,
-                is_default: None,
-            },
-            (None, Some(phone)) => EnrollVerifiedAuthenticatorRequest {
-                verification_method: VerificationMethod::Sms,
-                email: None,
-                phone_number: Some(phone.clone()),
-                otp_uri: None,
-                is_default: None,
-            },
-            (None, None) => return Err(TriggerError::NoContact),
-        };
+        let first = EnrollVerifiedAuthenticatorRequest::own_contact(
+            attributes.email.as_deref(),
+            attributes.phone_number.as_deref(),
+        )
+        .ok_or(TriggerError::NoContact)?;
         self.authsignal
             .enroll_verified_authenticator(user_id, &first)
             .await

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use cognito_authsignal::config::DEFAULT_EVENT_SOURCE;
 use cognito_authsignal::config::IntegrationsConfig;
-use cognito_authsignal::directory::{DirectoryError, UserDirectory, UserPage, UserQuery};
+use cognito_authsignal::directory::{
+    DirectoryError, DirectoryUser, UserDirectory, UserPage, UserQuery,
+};
 use cognito_authsignal::events::ChangeKind;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
 use cognito_authsignal_local::aws::{BusSpec, forward_events_to_queue};
@@ -67,13 +69,26 @@ pub(crate) async fn drain(
     }
 }
 
-/// A user pool that signs anyone out and finds no one: what a reset needs besides Authsignal.
+/// A user pool that has whoever is looked up, with no email or phone number, and signs anyone
+/// out: what a reset needs besides Authsignal.
 struct SignsOut;
 
 #[async_trait::async_trait]
 impl UserDirectory for SignsOut {
-    async fn find_users(&self, _: &UserQuery) -> Result<UserPage, DirectoryError> {
-        Ok(UserPage::default())
+    async fn find_users(&self, query: &UserQuery) -> Result<UserPage, DirectoryError> {
+        Ok(UserPage {
+            users: vec![DirectoryUser {
+                sub: query.value().to_owned(),
+                username: query.value().to_owned(),
+                status: "CONFIRMED".into(),
+                enabled: true,
+                created_at: None,
+                email: None,
+                email_verified: false,
+                phone_number: None,
+            }],
+            pagination_token: None,
+        })
     }
 
     async fn sign_out_everywhere(&self, _: &str) -> Result<(), DirectoryError> {

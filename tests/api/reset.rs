@@ -1,7 +1,8 @@
 //! The help desk's reset (`POST /v1/admin/users/{userId}/reset`) against the real `dev` binary:
-//! the user is signed out everywhere and loses every authenticator, a retry does no harm, the
-//! next sign-in can only prove the user's own Cognito email, and only the admin group may ask,
-//! with a bounded reason.
+//! the user is signed out everywhere and loses every authenticator but their own Cognito
+//! email's (enrolled by the reset when missing, so the account is never empty), a retry does no
+//! harm, no token from before the reset can add anything, the next sign-in proves the user's
+//! own email, and only the admin group may ask, by `sub`, with a bounded reason.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -35,13 +36,17 @@ fn reason_with_contacts() -> Value {
 }
 
 #[tokio::test]
-async fn a_reset_signs_out_removes_everything_and_the_next_sign_in_proves_the_users_own_email() {
+async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign_in_proves_it() {
     // Info level, for the audit line.
     let dev = DevServer::start(&[("RUST_LOG", "info")]).await;
     let local = LocalClient::new(&dev.base_url);
     let email = "reset-me@example.com";
     let (sub, tokens) = local.sign_up_and_in(CLIENT_ID, "reset-me", email).await;
     let access = tokens["AccessToken"].as_str().unwrap();
+    let own = local.list(access).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     local
         .enroll_email(access, "reset-me-work@example.com")
         .await;
@@ -72,9 +77,15 @@ async fn a_reset_signs_out_removes_everything_and_the_next_sign_in_proves_the_us
         .iter()
         .map(|r| r["verificationMethod"].as_str().unwrap())
         .collect();
-    assert_eq!(methods, ["EMAIL_OTP", "EMAIL_OTP"]);
+    assert_eq!(methods, ["EMAIL_OTP"], "{done}");
+    assert_eq!(
+        done["kept"],
+        json!({ "id": own, "verificationMethod": "EMAIL_OTP", "enrolled": false })
+    );
     assert!(!done.to_string().contains("@example.com"), "{done}");
-    assert!(local.list(access).await.is_empty());
+    let left = local.list(access).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], own.as_str());
     // Signed out everywhere: the refresh token no longer works.
     let (status, refused) = local
         .cognito(
@@ -89,8 +100,9 @@ async fn a_reset_signs_out_removes_everything_and_the_next_sign_in_proves_the_us
     let (status, again) = reset(&local, &admin, &sub, reason()).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["removed"], json!([]));
+    assert_eq!(again["kept"], done["kept"]);
 
-    // The next sign-in is a first-authenticator round for the user's own email, and only it.
+    // The next sign-in challenges the user's own email, and only it.
     let (_, started) = local
         .cognito(
             "InitiateAuth",
@@ -126,6 +138,145 @@ async fn a_reset_signs_out_removes_everything_and_the_next_sign_in_proves_the_us
     let listed = local.list(fresh).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["email"], "r***@example.com");
+}
+
+/// The client token inside a settings URL.
+fn token_in(url: &str) -> String {
+    let url = reqwest::Url::parse(url).unwrap();
+    let (_, token) = url.query_pairs().find(|(name, _)| name == "token").unwrap();
+    token.into_owned()
+}
+
+#[tokio::test]
+async fn no_token_from_before_a_reset_can_enroll_its_holders_address_and_sign_in() {
+    // While an account has no authenticator, any client token for the user enrolls whatever
+    // its holder likes. Two such tokens an attacker can hold across a reset: a sign-in round's
+    // (anyone may start a round with the username) and a settings URL's (any session, however
+    // stale, may ask for one).
+    let dev = DevServer::start(&[]).await;
+    let local = LocalClient::new(&dev.base_url);
+    let email = "reset-race@example.com";
+    let (sub, tokens) = local.sign_up_and_in(CLIENT_ID, "reset-race", email).await;
+    let access = tokens["AccessToken"].as_str().unwrap();
+    local
+        .enroll_email(access, "reset-race-phone@example.com")
+        .await;
+    let (_, round) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
+                    "AuthParameters": { "USERNAME": "reset-race" } }),
+        )
+        .await;
+    let round_token = round["ChallengeParameters"]["token"].as_str().unwrap();
+    let stale_session = local.mint(&sub, &[], 3_600).await;
+
+    let admin = local.mint("helpdesk-r4", &[ADMIN_GROUP], 0).await;
+    let (status, done) = reset(&local, &admin, &sub, reason()).await;
+    assert_eq!(status, 200, "{done}");
+
+    let attacker = "attacker@example.net";
+    let (status, refused) = local
+        .client_api_raw(
+            "user-authenticators/email-otp",
+            round_token,
+            Some(json!({ "email": attacker })),
+        )
+        .await;
+    assert_eq!(
+        status, 403,
+        "a round token from before the reset: {refused}"
+    );
+    let response = local
+        .call(
+            Method::POST,
+            "/v1/me/authenticators/settings-url",
+            &stale_session,
+            Some(json!({ "redirectUrl": "http://localhost:5173/account" })),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let url = response.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, refused) = local
+        .client_api_raw(
+            "user-authenticators/email-otp",
+            &token_in(&url),
+            Some(json!({ "email": attacker })),
+        )
+        .await;
+    assert_eq!(status, 403, "a stale session's settings token: {refused}");
+
+    let fresh = local.mint(&sub, &[], 0).await;
+    let left = local.list(&fresh).await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["email"], "r***@example.com");
+    // Nothing was sent to the attacker's address, so no answer can name it.
+    let (_, outbox) = local.outbox_for(attacker).await;
+    assert!(
+        outbox["messages"].as_array().is_none_or(Vec::is_empty),
+        "{outbox}"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_enrolls_the_users_own_email_when_the_account_lacks_it() {
+    let dev = DevServer::start(&[]).await;
+    let local = LocalClient::new(&dev.base_url);
+    let email = "reset-lost@example.com";
+    let (sub, tokens) = local.sign_up_and_in(CLIENT_ID, "reset-lost", email).await;
+    let access = tokens["AccessToken"].as_str().unwrap();
+    let own = local.list(access).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = local
+        .enroll_email(access, "reset-lost-old@example.com")
+        .await;
+    let admin = local.mint("helpdesk-r5", &[ADMIN_GROUP], 0).await;
+    let response = local
+        .call(
+            Method::DELETE,
+            &format!("/v1/admin/users/{sub}/authenticators/{own}"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let (status, done) = reset(&local, &admin, &sub, reason()).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        done["removed"],
+        json!([{ "id": other, "verificationMethod": "EMAIL_OTP" }])
+    );
+    assert_eq!(done["kept"]["enrolled"], true, "{done}");
+    assert_eq!(done["kept"]["verificationMethod"], "EMAIL_OTP");
+    let left = local.list(access).await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["id"], done["kept"]["id"]);
+    assert_eq!(left[0]["email"], "r***@example.com");
+
+    // The next sign-in proves that address.
+    let (_, started) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
+                    "AuthParameters": { "USERNAME": "reset-lost" } }),
+        )
+        .await;
+    let token = started["ChallengeParameters"]["token"].as_str().unwrap();
+    let answer = local.answer_email_challenge(token, email).await;
+    let (status, signed_in) = local
+        .cognito(
+            "RespondToAuthChallenge",
+            json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
+                    "ChallengeResponses": { "USERNAME": "reset-lost", "ANSWER": answer } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
 }
 
 #[tokio::test]
@@ -180,11 +331,26 @@ async fn only_the_admin_group_resets_and_the_reason_is_bounded() {
     }
     let (status, _) = reset(&local, &admin, "not%20a%20sub", reason()).await;
     assert_eq!(status, 400);
-    // Well-formed, but nobody's.
-    let (status, problem) = reset(&local, &admin, "0b5e6f0c-nobody", reason()).await;
-    assert_eq!((status, problem["code"].as_str()), (404, Some("not_found")));
-    // None of that removed anything.
+    // Well-formed, but nobody's; and the user's username and email, which Cognito's sign-out
+    // would accept but Authsignal (keyed by `sub`) would find nothing under.
+    for nobody in ["0b5e6f0c-nobody", "keep-me", "keep-me@example.com"] {
+        let (status, problem) = reset(&local, &admin, nobody, reason()).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (404, Some("not_found")),
+            "{nobody}"
+        );
+    }
+    // None of that removed anything or signed anyone out.
     assert_eq!(local.list(access).await.len(), 1);
+    let (status, refreshed) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
 }
 
 /// A user pool that cannot sign anyone out.
@@ -199,7 +365,19 @@ impl cognito_authsignal::directory::UserDirectory for CannotSignOut {
         cognito_authsignal::directory::UserPage,
         cognito_authsignal::directory::DirectoryError,
     > {
-        Ok(Default::default())
+        Ok(cognito_authsignal::directory::UserPage {
+            users: vec![cognito_authsignal::directory::DirectoryUser {
+                sub: "u-reset-502".into(),
+                username: "u-reset-502".into(),
+                status: "CONFIRMED".into(),
+                enabled: true,
+                created_at: None,
+                email: Some("keep-502@example.com".into()),
+                email_verified: true,
+                phone_number: None,
+            }],
+            pagination_token: None,
+        })
     }
 
     async fn sign_out_everywhere(

@@ -212,7 +212,8 @@ async fn enrollment_bodies_are_validated_without_echoing_them() {
 }
 
 #[tokio::test]
-async fn settings_urls_need_an_allowed_redirect_and_grant_scopes_only_to_recent_sign_ins() {
+async fn settings_urls_need_an_authenticator_an_allowed_redirect_and_grant_scopes_only_to_recent_sign_ins()
+ {
     let stack = Stack::start().await;
     let path = "/v1/me/authenticators/settings-url";
     let scopes_of = |url: String| {
@@ -220,6 +221,22 @@ async fn settings_urls_need_an_allowed_redirect_and_grant_scopes_only_to_recent_
         async move { http.get(url).send().await.unwrap().text().await.unwrap() }
     };
     let fresh = stack.token("u-settings", &[], 60);
+    // With no authenticator on the account, the URL's token could enroll anything (a session
+    // from before the account was emptied would take it): only a new sign-in helps.
+    for token in [&fresh, &stack.token("u-settings", &[], OLD_SIGN_IN)] {
+        let refused = stack
+            .call(
+                Method::POST,
+                path,
+                token,
+                Some(json!({ "redirectUrl": "http://localhost:5173/account" })),
+            )
+            .await;
+        let problem = assert_problem(refused, 403, "reauthentication_required").await;
+        assert!(problem.get("stepUp").is_none(), "{problem}");
+        assert!(!problem.to_string().contains("token="), "{problem}");
+    }
+    stack.enroll_email(&fresh, "settings@example.com").await;
     let response = stack
         .call(
             Method::POST,

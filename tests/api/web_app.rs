@@ -111,7 +111,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         "ok - the admin finds the first user by id; their only passkey offers no Remove",
         "ok - the first user's page, reloaded, still shows the passkey",
         "ok - help desk: search by email finds the first user, masked, with one authenticator",
-        "ok - help desk: reset with a reason; every authenticator is removed and the user is signed out",
+        "ok - help desk: reset with a reason; every authenticator but the user's own email is removed and the user is signed out",
         "ok - after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email",
         "ok - an enrollment whose token expired",
         "ok - an unknown username, and a username that is taken, get answers in plain words",

@@ -1,6 +1,6 @@
 // Help-desk view, shown to members of the admin group: find a user by email (or by their
 // Cognito `sub`), see their authenticators, remove one, or reset them with a reason (signed
-// out everywhere, every authenticator removed; their next sign-in proves their own email).
+// out everywhere, every authenticator but their own email's removed; their next sign-in proves it).
 import { describe, renderAuthenticators } from "./account";
 import { api, isProblem, ok, problemMessage, type Authenticator } from "./api/client";
 import type { components } from "./api/schema";
@@ -108,7 +108,7 @@ export function renderAdmin(root: HTMLElement): void {
       "form",
       { "data-testid": "admin-reset" },
       h("h3", {}, "Reset sign-in"),
-      h("p", { class: "muted" }, "Removes every sign-in method and signs them out everywhere; their next sign-in proves their email."),
+      h("p", { class: "muted" }, "Removes every sign-in method but their own email and signs them out everywhere; their next sign-in proves that email."),
       h("label", {}, "Reason", code),
       h("label", {}, "What happened", text),
       submit,
@@ -131,7 +131,7 @@ export function renderAdmin(root: HTMLElement): void {
       }),
     );
     const signedOut = done.signedOut ? "signed out everywhere" : "not signed out yet: reset again to retry";
-    showInfo(`Reset ${userLabel}: ${plural(done.removed.length, "sign-in method")} removed, ${signedOut}.`);
+    showInfo(`Reset ${userLabel}: ${plural(done.removed.length, "sign-in method")} removed${keptText(done.kept)}, ${signedOut}.`);
     await find();
   }
 
@@ -167,4 +167,11 @@ function statusLabel(status: string): string {
     RESET_REQUIRED: "reset required",
   };
   return labels[status] ?? status.toLowerCase().replace(/_/g, " ");
+}
+
+/** What a reset left on the account: the user's own email (or phone number), kept or enrolled. */
+function keptText(kept: components["schemas"]["ResetResult"]["kept"]): string {
+  if (!kept) return "";
+  const contact = kept.verificationMethod === "SMS" ? "phone number" : "email";
+  return `, ${kept.enrolled ? "enrolled" : "kept"} their own ${contact}`;
 }

@@ -192,15 +192,18 @@ export interface paths {
         put?: never;
         /**
          * Resets a user who lost their authenticators: signs them out everywhere, then removes every
-         *     authenticator, and records one audit event with the reason and what was removed. Retrying
-         *     does no harm.
-         * @description Safe where removing the last authenticator one by one is refused: the user's next sign-in
-         *     enrolls their own Cognito email (else phone) before any token is handed out, and only a
-         *     proof of it signs them in, so no sign-in after the reset can hand the account to anyone.
-         *     Access tokens issued before it stay valid until they expire (Cognito's global sign-out
-         *     revokes refresh tokens; this service checks access tokens by signature), so a recently
-         *     signed-in session can still call the API until then, as it could before the reset: keep
-         *     the app client's access-token validity short where that matters.
+         *     authenticator but the one of their own Cognito email (else phone number), enrolling that one
+         *     first when the account lacks it, and records one audit event with the reason and what was
+         *     removed. Retrying does no harm.
+         * @description The account is never left empty: while an account has no authenticator, any client token
+         *     for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
+         *     passkey of its holder's choosing, and the next sign-in would then challenge that one. With
+         *     the user's own contact on the account, adding anything needs `add:authenticators`, which only
+         *     the enrollment token carries, after a recent sign-in. Access tokens issued before the reset
+         *     stay valid until they expire (Cognito's global sign-out revokes refresh tokens; this service
+         *     checks access tokens by signature), so a recently signed-in session can still call the API
+         *     until then, as it could before the reset: keep the app client's access-token validity short
+         *     where that matters.
          */
         post: operations["resetUser"];
         delete?: never;
@@ -280,6 +283,13 @@ export interface components {
             /** @description E.164 phone number to enroll for SMS / WhatsApp (passed to Authsignal). */
             phoneNumber?: string | null;
         };
+        /** @description The authenticator of the user's own contact that a reset leaves on the account. */
+        KeptByReset: {
+            id: string;
+            verificationMethod: string;
+            /** @description True when the account had none for that contact and the reset enrolled it. */
+            enrolled: boolean;
+        };
         Me: {
             /** @description The token's `sub`; the Authsignal user id. */
             userId: string;
@@ -334,8 +344,9 @@ export interface components {
         /** @description What a reset did. */
         ResetResult: {
             userId: string;
-            /** @description Every authenticator removed (none when a retried reset finds nothing left). */
+            /** @description Every authenticator removed (none when a retried reset finds nothing more to remove). */
             removed: components["schemas"]["RemovedByReset"][];
+            kept?: components["schemas"]["KeptByReset"] | null;
             /** @description Always true: a reset whose sign-out fails removes nothing and answers 502. */
             signedOut: boolean;
         };
@@ -638,6 +649,15 @@ export interface operations {
             };
             /** @description `invalid_token`: missing, malformed, expired or foreign access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `reauthentication_required`: the account has no authenticator; sign in again */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1170,7 +1190,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed out and every authenticator removed */
+            /** @description Signed out, and every authenticator but the user's own contact removed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1206,7 +1226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `not_found`: no such user in the pool */
+            /** @description `not_found`: no user in the pool has this `sub` (a username or email is not a `sub`) */
             404: {
                 headers: {
                     [name: string]: unknown;
