@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpSocket};
 
 use self::admission::{Admission, OpenConnections, TrackRequests};
 
+use crate::api::json::BodyDeadline;
 use crate::api::problem::ApiError;
 use crate::config::ServerConfig;
 
@@ -62,6 +63,10 @@ pub(crate) async fn serve_connections(
         .layer(axum::middleware::from_fn_with_state(
             draining.clone(),
             close_when_draining,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.header_read_timeout,
+            set_body_deadline,
         ));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -177,6 +182,26 @@ async fn close_when_draining(
 ) -> axum::response::Response {
     let mut response = next.run(request).await;
     if draining.load(Ordering::Relaxed) {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
+/// Gives each request until `limit` from now to send its body ([`BodyDeadline`]); a body that
+/// misses it gets 408, and the connection is closed (what is left of the body never arrives).
+async fn set_body_deadline(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    request
+        .extensions_mut()
+        .insert(BodyDeadline(tokio::time::Instant::now() + limit));
+    let mut response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::REQUEST_TIMEOUT {
         response.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),

@@ -115,6 +115,10 @@ impl IntoResponses for BodyProblems {
                 "400",
                 "`invalid_request`: the body is not valid JSON of the documented shape",
             ),
+            (
+                "408",
+                "`request_timeout` (`serve` only): the body did not arrive within `SERVER_HEADER_READ_TIMEOUT_SECONDS` of the head",
+            ),
             ("413", "`payload_too_large`: the body exceeds 32 KiB"),
             (
                 "415",

@@ -11,6 +11,13 @@ use super::problem::ApiError;
 
 pub struct ApiJson<T>(pub T);
 
+/// When a request's body must have arrived by, set by `serve` (`SERVER_HEADER_READ_TIMEOUT_SECONDS`
+/// after the head): a client that sends a head and then trickles or withholds the body would
+/// otherwise hold its connection, counted as busy and never closed to make room, for as long as
+/// it likes. On Lambda, API Gateway hands over the whole body, so there is none.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub tokio::time::Instant);
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     T: DeserializeOwned,
@@ -22,15 +29,21 @@ where
         if !is_json(request.headers().get(header::CONTENT_TYPE)) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::InvalidRequest("The request body could not be read.".into())
-                }
-            })?;
+        let deadline = request.extensions().get::<BodyDeadline>().copied();
+        let read = Bytes::from_request(request, state);
+        let read = match deadline {
+            Some(BodyDeadline(deadline)) => tokio::time::timeout_at(deadline, read)
+                .await
+                .map_err(|_| ApiError::RequestTimeout)?,
+            None => read.await,
+        };
+        let bytes = read.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidRequest("The request body could not be read.".into())
+            }
+        })?;
         // serde's derived structs also accept arrays (positionally); bodies are objects.
         if bytes.trim_ascii_start().first() != Some(&b'{') {
             return Err(ApiError::InvalidRequest(

@@ -77,6 +77,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// `serve`: the body did not arrive by the request's [`BodyDeadline`](super::json::BodyDeadline).
+    #[error("request body not received in time")]
+    RequestTimeout,
     #[error("request headers too large")]
     HeadersTooLarge,
     #[error("no such route")]
@@ -112,6 +115,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) | ApiError::InvalidRedirectUrl => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
@@ -140,6 +144,7 @@ impl ApiError {
             ApiError::InvalidRedirectUrl => "invalid_redirect_url",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::HeadersTooLarge => "request_header_fields_too_large",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JwksUnavailable => "jwks_unavailable",
@@ -165,6 +170,7 @@ impl ApiError {
             ApiError::InvalidRedirectUrl => "Redirect URL not allowed",
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::RequestTimeout => "Request timeout",
             ApiError::HeadersTooLarge => "Request header fields too large",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::JwksUnavailable => "Token verification unavailable",
@@ -210,6 +216,9 @@ impl ApiError {
                     .into()
             }
             ApiError::PayloadTooLarge => "The request body is too large.".into(),
+            ApiError::RequestTimeout => {
+                "The request body did not arrive in time; send it again, all at once.".into()
+            }
             ApiError::HeadersTooLarge => "The request headers are too large.".into(),
             ApiError::RouteNotFound => "No route matches this path.".into(),
             ApiError::MethodNotAllowed => "This route does not support this HTTP method.".into(),

@@ -8,7 +8,8 @@ use super::{ConfigError, ConfigProblem, bounded, finish, report};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     /// `SERVER_HEADER_READ_TIMEOUT_SECONDS` (default 10): how long a client may take to send a
-    /// request's headers, and how long an idle keep-alive connection stays open.
+    /// request's headers, then its body (408 after that), and how long an idle keep-alive
+    /// connection stays open.
     pub header_read_timeout: Duration,
     /// `SERVER_MAX_CONNECTIONS` (default 1024): connections served at once. At the cap a new
     /// connection closes the oldest one with no request in flight; when every connection has

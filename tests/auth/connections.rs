@@ -269,6 +269,50 @@ async fn connections_beyond_the_cap_wait_while_every_one_has_a_request_in_flight
 }
 
 #[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_gets_408_and_gives_up_its_slot() {
+    let serve = serve_with(&[
+        ("SERVER_MAX_CONNECTIONS", "2"),
+        ("SERVER_HEADER_READ_TIMEOUT_SECONDS", "2"),
+    ])
+    .await;
+    // Every slot held by a request whose body stops halfway.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        holders.push(request_in_flight(LOCALHOST, &serve).await);
+    }
+    let started = Instant::now();
+    let third = tokio::spawn(reqwest::get(format!("{}/health", serve.base_url)));
+    let served = tokio::time::timeout(Duration::from_secs(8), third)
+        .await
+        .expect("served once the held bodies ran out of time")
+        .unwrap()
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_500),
+        "served before the held requests' time was up: {:?}",
+        started.elapsed()
+    );
+    for holder in &mut holders {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), holder.read_to_end(&mut answer))
+            .await
+            .expect("the server closes the connection after its 408");
+        assert!(read.is_ok());
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer.contains("application/problem+json") && answer.contains("\"request_timeout\""),
+            "{answer}"
+        );
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn one_clients_idle_connections_cannot_keep_another_client_out() {
     // A header-read timeout far longer than the test: only making room can let anyone in.
     let serve = serve_with(&[

@@ -569,6 +569,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `request_timeout` (`serve` only): the body did not arrive within `SERVER_HEADER_READ_TIMEOUT_SECONDS` of the head */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `payload_too_large`: the body exceeds 32 KiB */
             413: {
                 headers: {
@@ -658,6 +667,15 @@ export interface operations {
             };
             /** @description `reauthentication_required`: the account has no authenticator; sign in again */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request_timeout` (`serve` only): the body did not arrive within `SERVER_HEADER_READ_TIMEOUT_SECONDS` of the head */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -852,6 +870,15 @@ export interface operations {
             };
             /** @description `reauthentication_required`: no authenticator to step up with; sign in again */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request_timeout` (`serve` only): the body did not arrive within `SERVER_HEADER_READ_TIMEOUT_SECONDS` of the head */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1228,6 +1255,15 @@ export interface operations {
             };
             /** @description `not_found`: no user in the pool has this `sub` (a username or email is not a `sub`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request_timeout` (`serve` only): the body did not arrive within `SERVER_HEADER_READ_TIMEOUT_SECONDS` of the head */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
