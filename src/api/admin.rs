@@ -367,9 +367,8 @@ pub struct ResetResult {
     /// Every authenticator removed (none when a retried reset finds nothing more to remove).
     pub removed: Vec<RemovedByReset>,
     /// The user's own Cognito email (else phone number) as an authenticator, kept or enrolled,
-    /// so the account is never left without one; absent for a user with neither attribute.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kept: Option<KeptByReset>,
+    /// so the account is never left without one.
+    pub kept: KeptByReset,
     /// Always true: a reset whose sign-out fails removes nothing and answers 502.
     pub signed_out: bool,
 }
@@ -377,7 +376,8 @@ pub struct ResetResult {
 /// Resets a user who lost their authenticators: signs them out everywhere, then removes every
 /// authenticator but the one of their own Cognito email (else phone number), enrolling that one
 /// first when the account lacks it, and records one audit event with the reason and what was
-/// removed. Retrying does no harm.
+/// removed. Retrying does no harm. A user with neither attribute is refused (409 `no_contact`)
+/// before anything is done: their account would be left empty.
 ///
 /// The account is never left empty: while an account has no authenticator, any client token
 /// for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
@@ -401,6 +401,7 @@ pub struct ResetResult {
         (status = 400, description = "`invalid_request`: malformed user id, reason code or reason", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no user in the pool has this `sub` (a username or email is not a `sub`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_contact`: the user has no email or phone number in the pool to keep, so nothing was done; add one, then reset again", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "`not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "`upstream_unavailable`: the user could not be found or signed out, so nothing was removed; retry", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
@@ -433,6 +434,17 @@ pub async fn reset_user(
             return Err(ApiError::UpstreamUnavailable { retry_after: None });
         }
     };
+    // What the account keeps; without it the reset would leave the account empty (above).
+    let Some(contact) = EnrollVerifiedAuthenticatorRequest::own_contact(
+        user.email.as_deref(),
+        user.phone_number.as_deref(),
+    ) else {
+        tracing::warn!(
+            user_id,
+            "reset refused: the user has no email or phone number to keep"
+        );
+        return Err(ApiError::NoContact);
+    };
     // Signed out first, so no refresh token mints a session once the authenticators are gone;
     // if the pool cannot sign the user out, nothing is removed (the help desk retries).
     match directory.sign_out_everywhere(user_id).await {
@@ -445,14 +457,11 @@ pub async fn reset_user(
     }
     let records = state.authsignal.get_authenticators(user_id).await?;
     // The user's own contact goes on before anything comes off.
-    let kept = keep_own_contact(&state, &user, &records).await?;
+    let kept = keep_own_contact(&state, user_id, &contact, &records).await?;
     let mut removed = Vec::new();
     let mut failure = None;
     for record in records {
-        if kept
-            .as_ref()
-            .is_some_and(|kept| kept.id == record.user_authenticator_id)
-        {
+        if kept.id == record.user_authenticator_id {
             continue;
         }
         match state
@@ -498,25 +507,18 @@ pub async fn reset_user(
     }))
 }
 
-/// The authenticator of `user`'s own contact, the one their next sign-in would enroll (their
-/// Cognito email, else phone number): found among `records`, or enrolled now. `None` for a user
-/// with neither attribute, who cannot start a sign-in anyway.
+/// The authenticator of the user's own `contact`, the one their next sign-in would enroll: found
+/// among `records`, or enrolled now.
 async fn keep_own_contact(
     state: &AppState,
-    user: &DirectoryUser,
+    user_id: &str,
+    contact: &EnrollVerifiedAuthenticatorRequest,
     records: &[UserAuthenticator],
-) -> Result<Option<KeptByReset>, ApiError> {
-    let Some(contact) = EnrollVerifiedAuthenticatorRequest::own_contact(
-        user.email.as_deref(),
-        user.phone_number.as_deref(),
-    ) else {
-        tracing::warn!(user_id = %user.sub, "reset: the user has no email or phone number to keep");
-        return Ok(None);
-    };
+) -> Result<KeptByReset, ApiError> {
     let (attribute, value) = match (contact.email.as_deref(), contact.phone_number.as_deref()) {
         (Some(email), _) => (ContactAttribute::Email, email),
         (None, Some(phone)) => (ContactAttribute::PhoneNumber, phone),
-        (None, None) => return Ok(None),
+        (None, None) => return Err(ApiError::NoContact),
     };
     let existing = records.iter().find(|record| {
         record.verification_method == contact.verification_method
@@ -525,25 +527,25 @@ async fn keep_own_contact(
                 .is_some_and(|enrolled| attribute.same(enrolled, value))
     });
     if let Some(record) = existing {
-        return Ok(Some(KeptByReset {
+        return Ok(KeptByReset {
             id: record.user_authenticator_id.clone(),
             verification_method: record.verification_method.to_string(),
             enrolled: false,
-        }));
+        });
     }
     let enrolled = state
         .authsignal
-        .enroll_verified_authenticator(&user.sub, &contact)
+        .enroll_verified_authenticator(user_id, contact)
         .await?
         .authenticator;
     tracing::info!(
-        user_id = %user.sub,
+        user_id,
         verification_method = %enrolled.verification_method,
         "reset: the user's own contact enrolled, so the account is never without an authenticator"
     );
-    Ok(Some(KeptByReset {
+    Ok(KeptByReset {
         id: enrolled.user_authenticator_id,
         verification_method: enrolled.verification_method.to_string(),
         enrolled: true,
-    }))
+    })
 }

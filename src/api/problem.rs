@@ -69,6 +69,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("the last authenticator cannot be removed")]
     LastAuthenticator,
+    /// A reset of a user with no email or phone number: it would leave the account empty.
+    #[error("no contact to keep")]
+    NoContact,
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     #[error("redirect URL not allowed")]
@@ -111,7 +114,7 @@ impl ApiError {
             | ApiError::ReauthenticationRequired { .. }
             | ApiError::SignInAgain => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::LastAuthenticator => StatusCode::CONFLICT,
+            ApiError::LastAuthenticator | ApiError::NoContact => StatusCode::CONFLICT,
             ApiError::InvalidRequest(_) | ApiError::InvalidRedirectUrl => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -140,6 +143,7 @@ impl ApiError {
             }
             ApiError::NotFound(_) | ApiError::RouteNotFound => "not_found",
             ApiError::LastAuthenticator => "last_authenticator",
+            ApiError::NoContact => "no_contact",
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::InvalidRedirectUrl => "invalid_redirect_url",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -166,6 +170,7 @@ impl ApiError {
             }
             ApiError::NotFound(_) | ApiError::RouteNotFound => "Not found",
             ApiError::LastAuthenticator => "Last authenticator",
+            ApiError::NoContact => "No contact",
             ApiError::InvalidRequest(_) => "Invalid request",
             ApiError::InvalidRedirectUrl => "Redirect URL not allowed",
             ApiError::UnsupportedMediaType => "Unsupported media type",
@@ -203,6 +208,11 @@ impl ApiError {
             ApiError::NotFound(what) => format!("No such {what} for this user."),
             ApiError::LastAuthenticator => {
                 "This is the user's only authenticator; add another before removing it.".into()
+            }
+            ApiError::NoContact => {
+                "The user has no email address or phone number in the user pool, so a reset would \
+                 leave the account without a sign-in method; add one, then reset again."
+                    .into()
             }
             ApiError::InvalidRequest(detail) => detail.clone(),
             ApiError::InvalidRedirectUrl => {

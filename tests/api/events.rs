@@ -69,8 +69,8 @@ pub(crate) async fn drain(
     }
 }
 
-/// A user pool that has whoever is looked up, with no email or phone number, and signs anyone
-/// out: what a reset needs besides Authsignal.
+/// A user pool that has whoever is looked up (with an email of their own) and signs anyone out:
+/// what a reset needs besides Authsignal.
 struct SignsOut;
 
 #[async_trait::async_trait]
@@ -83,8 +83,8 @@ impl UserDirectory for SignsOut {
                 status: "CONFIRMED".into(),
                 enabled: true,
                 created_at: None,
-                email: None,
-                email_verified: false,
+                email: Some(format!("{}-own@example.com", query.value())),
+                email_verified: true,
                 phone_number: None,
             }],
             pagination_token: None,

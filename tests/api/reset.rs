@@ -414,3 +414,75 @@ async fn a_reset_that_cannot_sign_the_user_out_removes_nothing() {
     assert_eq!(problem["code"], "upstream_unavailable");
     assert_eq!(stack.list(&user).await.len(), 1, "nothing was removed");
 }
+
+/// A user pool whose user has neither an email nor a phone number, and which remembers whether
+/// anyone was signed out.
+#[derive(Default)]
+struct NoContactPool {
+    signed_out: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl cognito_authsignal::directory::UserDirectory for NoContactPool {
+    async fn find_users(
+        &self,
+        query: &cognito_authsignal::directory::UserQuery,
+    ) -> Result<
+        cognito_authsignal::directory::UserPage,
+        cognito_authsignal::directory::DirectoryError,
+    > {
+        Ok(cognito_authsignal::directory::UserPage {
+            users: vec![cognito_authsignal::directory::DirectoryUser {
+                sub: query.value().to_owned(),
+                username: query.value().to_owned(),
+                status: "CONFIRMED".into(),
+                enabled: true,
+                created_at: None,
+                email: None,
+                email_verified: false,
+                phone_number: None,
+            }],
+            pagination_token: None,
+        })
+    }
+
+    async fn sign_out_everywhere(
+        &self,
+        _: &str,
+    ) -> Result<(), cognito_authsignal::directory::DirectoryError> {
+        self.signed_out
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_user_with_no_contact_to_keep_is_not_reset_at_all() {
+    // Their account would be left empty, where any client token enrolls anything.
+    let pool = std::sync::Arc::new(NoContactPool::default());
+    let stack =
+        crate::helpers::Stack::with_integrations(cognito_authsignal::integrations::Integrations {
+            directory: Some(pool.clone()),
+            ..Default::default()
+        })
+        .await;
+    let user = stack.token("u-reset-409", &[], 60);
+    stack.enroll_email(&user, "keep-409@example.com").await;
+    let admin = stack.token("helpdesk-r6", &[ADMIN_GROUP], 60);
+    let response = stack
+        .call(
+            Method::POST,
+            "/v1/admin/users/u-reset-409/reset",
+            &admin,
+            Some(reason()),
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "no_contact");
+    assert_eq!(stack.list(&user).await.len(), 1, "nothing was removed");
+    assert!(
+        !pool.signed_out.load(std::sync::atomic::Ordering::SeqCst),
+        "nobody was signed out"
+    );
+}

@@ -171,7 +171,6 @@ function statusLabel(status: string): string {
 
 /** What a reset left on the account: the user's own email (or phone number), kept or enrolled. */
 function keptText(kept: components["schemas"]["ResetResult"]["kept"]): string {
-  if (!kept) return "";
   const contact = kept.verificationMethod === "SMS" ? "phone number" : "email";
   return `, ${kept.enrolled ? "enrolled" : "kept"} their own ${contact}`;
 }
