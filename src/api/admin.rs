@@ -366,18 +366,19 @@ pub struct ResetResult {
     pub user_id: String,
     /// Every authenticator removed (none when a retried reset finds nothing more to remove).
     pub removed: Vec<RemovedByReset>,
-    /// The user's own Cognito email (else phone number) as an authenticator, kept or enrolled,
-    /// so the account is never left without one.
+    /// The user's own verified Cognito email (else phone number) as an authenticator, kept or
+    /// enrolled, so the account is never left without one.
     pub kept: KeptByReset,
     /// Always true: a reset whose sign-out fails removes nothing and answers 502.
     pub signed_out: bool,
 }
 
 /// Resets a user who lost their authenticators: signs them out everywhere, then removes every
-/// authenticator but the one of their own Cognito email (else phone number), enrolling that one
-/// first when the account lacks it, and records one audit event with the reason and what was
-/// removed. Retrying does no harm. A user with neither attribute is refused (409 `no_contact`)
-/// before anything is done: their account would be left empty.
+/// authenticator but the one of their own verified Cognito email (else phone number), enrolling
+/// that one first when the account lacks it, and records one audit event with the reason and
+/// what was removed. Retrying does no harm. A user with neither attribute verified is refused (409
+/// `no_contact`) before anything is done: their account would be left empty, or bound to an
+/// address nobody proved.
 ///
 /// The account is never left empty: while an account has no authenticator, any client token
 /// for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
@@ -401,7 +402,7 @@ pub struct ResetResult {
         (status = 400, description = "`invalid_request`: malformed user id, reason code or reason", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no user in the pool has this `sub` (a username or email is not a `sub`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: not in the admin group", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`no_contact`: the user has no email or phone number in the pool to keep, so nothing was done; add one, then reset again", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_contact`: the user has no verified email or phone number in the pool to keep, so nothing was done; confirm one, then reset again", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "`not_configured`: the help desk's user pool access is off (`ADMIN_USER_SEARCH`)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "`upstream_unavailable`: the user could not be found or signed out, so nothing was removed; retry", body = Problem, content_type = "application/problem+json"),
         AuthProblems,
@@ -435,13 +436,17 @@ pub async fn reset_user(
         }
     };
     // What the account keeps; without it the reset would leave the account empty (above).
+    // Only a verified attribute: the reset enrolls it unproved, and anyone holding a session can
+    // set the Cognito email to an address of their own (README, Security).
     let Some(contact) = EnrollVerifiedAuthenticatorRequest::own_contact(
-        user.email.as_deref(),
-        user.phone_number.as_deref(),
+        user.email.as_deref().filter(|_| user.email_verified),
+        user.phone_number
+            .as_deref()
+            .filter(|_| user.phone_number_verified),
     ) else {
         tracing::warn!(
             user_id,
-            "reset refused: the user has no email or phone number to keep"
+            "reset refused: the user has no verified email or phone number to keep"
         );
         return Err(ApiError::NoContact);
     };
@@ -455,9 +460,12 @@ pub async fn reset_user(
             return Err(ApiError::UpstreamUnavailable { retry_after: None });
         }
     }
+    // The user's own contact goes on before anything comes off, and the list to remove from is
+    // read after that: anything added while the account was empty (emptied elsewhere, by a
+    // token that could add anything then) is on it.
+    let before = state.authsignal.get_authenticators(user_id).await?;
+    let kept = keep_own_contact(&state, user_id, &contact, &before).await?;
     let records = state.authsignal.get_authenticators(user_id).await?;
-    // The user's own contact goes on before anything comes off.
-    let kept = keep_own_contact(&state, user_id, &contact, &records).await?;
     let mut removed = Vec::new();
     let mut failure = None;
     for record in records {

@@ -69,7 +69,8 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("the last authenticator cannot be removed")]
     LastAuthenticator,
-    /// A reset of a user with no email or phone number: it would leave the account empty.
+    /// A reset of a user with no verified email or phone number: it would leave the account
+    /// empty.
     #[error("no contact to keep")]
     NoContact,
     #[error("invalid request: {0}")]
@@ -210,8 +211,9 @@ impl ApiError {
                 "This is the user's only authenticator; add another before removing it.".into()
             }
             ApiError::NoContact => {
-                "The user has no email address or phone number in the user pool, so a reset would \
-                 leave the account without a sign-in method; add one, then reset again."
+                "The user has no verified email address or phone number in the user pool, so a \
+                 reset would leave the account without a sign-in method; confirm one with the \
+                 user and mark it verified in the pool, then reset again."
                     .into()
             }
             ApiError::InvalidRequest(detail) => detail.clone(),

@@ -44,6 +44,7 @@ fn user_of(user: &UserType) -> Option<DirectoryUser> {
         email: attribute("email"),
         email_verified: attribute("email_verified").as_deref() == Some("true"),
         phone_number: attribute("phone_number"),
+        phone_number_verified: attribute("phone_number_verified").as_deref() == Some("true"),
     })
 }
 

@@ -131,6 +131,8 @@ pub struct DirectoryUser {
     /// `email_verified` is `true`: the user proved they receive mail there.
     pub email_verified: bool,
     pub phone_number: Option<String>,
+    /// `phone_number_verified` is `true`: the user proved they receive texts there.
+    pub phone_number_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -374,6 +374,7 @@ mod tests {
                     email: Some("dee@example.com".into()),
                     email_verified: true,
                     phone_number: None,
+                    phone_number_verified: false,
                 }],
                 pagination_token: None,
             })

@@ -86,6 +86,7 @@ impl UserDirectory for SignsOut {
                 email: Some(format!("{}-own@example.com", query.value())),
                 email_verified: true,
                 phone_number: None,
+                phone_number_verified: false,
             }],
             pagination_token: None,
         })

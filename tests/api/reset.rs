@@ -353,6 +353,70 @@ async fn only_the_admin_group_resets_and_the_reason_is_bounded() {
     assert_eq!(status, 200, "{refreshed}");
 }
 
+#[tokio::test]
+async fn a_reset_never_binds_the_account_to_an_email_nobody_proved() {
+    // Anyone holding a session can set the Cognito email to an address of their own
+    // (`UpdateUserAttributes`); it stays unverified until proved, and the reset enrolls only a
+    // verified one.
+    let dev = DevServer::start(&[]).await;
+    let local = LocalClient::new(&dev.base_url);
+    let (sub, tokens) = local
+        .sign_up_and_in(CLIENT_ID, "reset-moved", "reset-moved@example.com")
+        .await;
+    let access = tokens["AccessToken"].as_str().unwrap();
+    let config: Value = reqwest::get(format!("{}/local/config.json", dev.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, changed) = local
+        .cognito(
+            "AdminUpdateUserAttributes",
+            json!({ "UserPoolId": config["userPoolId"], "Username": "reset-moved",
+                    "UserAttributes": [{ "Name": "email", "Value": "attacker@example.net" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    let admin = local.mint("helpdesk-r7", &[ADMIN_GROUP], 0).await;
+    let (status, problem) = reset(&local, &admin, &sub, reason()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("no_contact")),
+        "{problem}"
+    );
+    // Nothing was done: the user's own email is still there, and nobody was signed out.
+    let left = local.list(access).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["email"], "r***@example.com");
+    let (status, refreshed) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+}
+
+/// A page of one confirmed user, `sub`, with `email` (verified) and no phone number.
+fn pool_user(sub: &str, email: Option<&str>) -> cognito_authsignal::directory::UserPage {
+    cognito_authsignal::directory::UserPage {
+        users: vec![cognito_authsignal::directory::DirectoryUser {
+            sub: sub.to_owned(),
+            username: sub.to_owned(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            created_at: None,
+            email: email.map(str::to_owned),
+            email_verified: email.is_some(),
+            phone_number: None,
+            phone_number_verified: false,
+        }],
+        pagination_token: None,
+    }
+}
+
 /// A user pool that cannot sign anyone out.
 struct CannotSignOut;
 
@@ -365,19 +429,7 @@ impl cognito_authsignal::directory::UserDirectory for CannotSignOut {
         cognito_authsignal::directory::UserPage,
         cognito_authsignal::directory::DirectoryError,
     > {
-        Ok(cognito_authsignal::directory::UserPage {
-            users: vec![cognito_authsignal::directory::DirectoryUser {
-                sub: "u-reset-502".into(),
-                username: "u-reset-502".into(),
-                status: "CONFIRMED".into(),
-                enabled: true,
-                created_at: None,
-                email: Some("keep-502@example.com".into()),
-                email_verified: true,
-                phone_number: None,
-            }],
-            pagination_token: None,
-        })
+        Ok(pool_user("u-reset-502", Some("keep-502@example.com")))
     }
 
     async fn sign_out_everywhere(
@@ -431,19 +483,7 @@ impl cognito_authsignal::directory::UserDirectory for NoContactPool {
         cognito_authsignal::directory::UserPage,
         cognito_authsignal::directory::DirectoryError,
     > {
-        Ok(cognito_authsignal::directory::UserPage {
-            users: vec![cognito_authsignal::directory::DirectoryUser {
-                sub: query.value().to_owned(),
-                username: query.value().to_owned(),
-                status: "CONFIRMED".into(),
-                enabled: true,
-                created_at: None,
-                email: None,
-                email_verified: false,
-                phone_number: None,
-            }],
-            pagination_token: None,
-        })
+        Ok(pool_user(query.value(), None))
     }
 
     async fn sign_out_everywhere(

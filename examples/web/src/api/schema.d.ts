@@ -192,10 +192,11 @@ export interface paths {
         put?: never;
         /**
          * Resets a user who lost their authenticators: signs them out everywhere, then removes every
-         *     authenticator but the one of their own Cognito email (else phone number), enrolling that one
-         *     first when the account lacks it, and records one audit event with the reason and what was
-         *     removed. Retrying does no harm. A user with neither attribute is refused (409 `no_contact`)
-         *     before anything is done: their account would be left empty.
+         *     authenticator but the one of their own verified Cognito email (else phone number), enrolling
+         *     that one first when the account lacks it, and records one audit event with the reason and
+         *     what was removed. Retrying does no harm. A user with neither attribute verified is refused (409
+         *     `no_contact`) before anything is done: their account would be left empty, or bound to an
+         *     address nobody proved.
          * @description The account is never left empty: while an account has no authenticator, any client token
          *     for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
          *     passkey of its holder's choosing, and the next sign-in would then challenge that one. With
@@ -348,8 +349,8 @@ export interface components {
             /** @description Every authenticator removed (none when a retried reset finds nothing more to remove). */
             removed: components["schemas"]["RemovedByReset"][];
             /**
-             * @description The user's own Cognito email (else phone number) as an authenticator, kept or enrolled,
-             *     so the account is never left without one.
+             * @description The user's own verified Cognito email (else phone number) as an authenticator, kept or
+             *     enrolled, so the account is never left without one.
              */
             kept: components["schemas"]["KeptByReset"];
             /** @description Always true: a reset whose sign-out fails removes nothing and answers 502. */
@@ -1276,7 +1277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `no_contact`: the user has no email or phone number in the pool to keep, so nothing was done; add one, then reset again */
+            /** @description `no_contact`: the user has no verified email or phone number in the pool to keep, so nothing was done; confirm one, then reset again */
             409: {
                 headers: {
                     [name: string]: unknown;
