@@ -26,6 +26,46 @@ async fn reset(local: &LocalClient, token: &str, user: &str, body: Value) -> (u1
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The status of a `REFRESH_TOKEN_AUTH` with the refresh token of `tokens`.
+async fn refresh(local: &LocalClient, tokens: &Value) -> u16 {
+    let (status, _) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
+        )
+        .await;
+    status
+}
+
+/// Starts a `CUSTOM_AUTH` sign-in round for `username`; returns Cognito's answer.
+async fn start_round(local: &LocalClient, username: &str) -> Value {
+    let (_, started) = local
+        .cognito(
+            "InitiateAuth",
+            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
+                    "AuthParameters": { "USERNAME": username } }),
+        )
+        .await;
+    started
+}
+
+/// Answers the round `started` with `answer`.
+async fn answer_round(
+    local: &LocalClient,
+    username: &str,
+    started: &Value,
+    answer: &str,
+) -> (u16, Value) {
+    local
+        .cognito(
+            "RespondToAuthChallenge",
+            json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
+                    "ChallengeResponses": { "USERNAME": username, "ANSWER": answer } }),
+        )
+        .await
+}
+
 fn reason() -> Value {
     json!({ "reasonCode": "lost_device", "reason": "Lost the phone; identity checked by video call." })
 }
@@ -87,14 +127,11 @@ async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], own.as_str());
     // Signed out everywhere: the refresh token no longer works.
-    let (status, refused) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
-        )
-        .await;
-    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        refresh(&local, &tokens).await,
+        400,
+        "the refresh token no longer works"
+    );
 
     // A retry finds nothing more to remove, and says so.
     let (status, again) = reset(&local, &admin, &sub, reason()).await;
@@ -103,13 +140,7 @@ async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign
     assert_eq!(again["kept"], done["kept"]);
 
     // The next sign-in challenges the user's own email, and only it.
-    let (_, started) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
-                    "AuthParameters": { "USERNAME": "reset-me" } }),
-        )
-        .await;
+    let started = start_round(&local, "reset-me").await;
     let token = started["ChallengeParameters"]["token"].as_str().unwrap();
     assert_eq!(
         started["ChallengeParameters"]["verificationMethods"],
@@ -124,13 +155,7 @@ async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign
         .await;
     assert_eq!(status, 403, "the round's token cannot add another address");
     let answer = local.answer_email_challenge(token, email).await;
-    let (status, signed_in) = local
-        .cognito(
-            "RespondToAuthChallenge",
-            json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
-                    "ChallengeResponses": { "USERNAME": "reset-me", "ANSWER": answer } }),
-        )
-        .await;
+    let (status, signed_in) = answer_round(&local, "reset-me", &started, &answer).await;
     assert_eq!(status, 200, "{signed_in}");
     let fresh = signed_in["AuthenticationResult"]["AccessToken"]
         .as_str()
@@ -161,13 +186,7 @@ async fn no_token_from_before_a_reset_can_enroll_its_holders_address_and_sign_in
     local
         .enroll_email(access, "reset-race-phone@example.com")
         .await;
-    let (_, round) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
-                    "AuthParameters": { "USERNAME": "reset-race" } }),
-        )
-        .await;
+    let round = start_round(&local, "reset-race").await;
     let round_token = round["ChallengeParameters"]["token"].as_str().unwrap();
     let stale_session = local.mint(&sub, &[], 3_600).await;
 
@@ -260,22 +279,10 @@ async fn a_reset_enrolls_the_users_own_email_when_the_account_lacks_it() {
     assert_eq!(left[0]["email"], "r***@example.com");
 
     // The next sign-in proves that address.
-    let (_, started) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH",
-                    "AuthParameters": { "USERNAME": "reset-lost" } }),
-        )
-        .await;
+    let started = start_round(&local, "reset-lost").await;
     let token = started["ChallengeParameters"]["token"].as_str().unwrap();
     let answer = local.answer_email_challenge(token, email).await;
-    let (status, signed_in) = local
-        .cognito(
-            "RespondToAuthChallenge",
-            json!({ "ClientId": CLIENT_ID, "ChallengeName": "CUSTOM_CHALLENGE", "Session": started["Session"],
-                    "ChallengeResponses": { "USERNAME": "reset-lost", "ANSWER": answer } }),
-        )
-        .await;
+    let (status, signed_in) = answer_round(&local, "reset-lost", &started, &answer).await;
     assert_eq!(status, 200, "{signed_in}");
 }
 
@@ -343,14 +350,11 @@ async fn only_the_admin_group_resets_and_the_reason_is_bounded() {
     }
     // None of that removed anything or signed anyone out.
     assert_eq!(local.list(access).await.len(), 1);
-    let (status, refreshed) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
-        )
-        .await;
-    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        refresh(&local, &tokens).await,
+        200,
+        "the refresh token still works"
+    );
 }
 
 #[tokio::test]
@@ -389,18 +393,19 @@ async fn a_reset_never_binds_the_account_to_an_email_nobody_proved() {
     let left = local.list(access).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["email"], "r***@example.com");
-    let (status, refreshed) = local
-        .cognito(
-            "InitiateAuth",
-            json!({ "ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                    "AuthParameters": { "REFRESH_TOKEN": tokens["RefreshToken"] } }),
-        )
-        .await;
-    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        refresh(&local, &tokens).await,
+        200,
+        "the refresh token still works"
+    );
 }
 
-/// A page of one confirmed user, `sub`, with `email` (verified) and no phone number.
-fn pool_user(sub: &str, email: Option<&str>) -> cognito_authsignal::directory::UserPage {
+/// A page of one confirmed user, `sub`, with `email` and `phone` (each verified when present).
+fn pool_user(
+    sub: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> cognito_authsignal::directory::UserPage {
     cognito_authsignal::directory::UserPage {
         users: vec![cognito_authsignal::directory::DirectoryUser {
             sub: sub.to_owned(),
@@ -410,8 +415,8 @@ fn pool_user(sub: &str, email: Option<&str>) -> cognito_authsignal::directory::U
             created_at: None,
             email: email.map(str::to_owned),
             email_verified: email.is_some(),
-            phone_number: None,
-            phone_number_verified: false,
+            phone_number: phone.map(str::to_owned),
+            phone_number_verified: phone.is_some(),
         }],
         pagination_token: None,
     }
@@ -429,7 +434,11 @@ impl cognito_authsignal::directory::UserDirectory for CannotSignOut {
         cognito_authsignal::directory::UserPage,
         cognito_authsignal::directory::DirectoryError,
     > {
-        Ok(pool_user("u-reset-502", Some("keep-502@example.com")))
+        Ok(pool_user(
+            "u-reset-502",
+            Some("u-reset-502@example.com"),
+            None,
+        ))
     }
 
     async fn sign_out_everywhere(
@@ -442,40 +451,57 @@ impl cognito_authsignal::directory::UserDirectory for CannotSignOut {
     }
 }
 
-#[tokio::test]
-async fn a_reset_that_cannot_sign_the_user_out_removes_nothing() {
+/// Resets `sub`, who has one authenticator, through the in-process API with `directory` as the
+/// user pool; returns the status, the body and how many authenticators the user has after.
+async fn reset_in_process(
+    directory: std::sync::Arc<dyn cognito_authsignal::directory::UserDirectory>,
+    sub: &str,
+) -> (u16, Value, usize) {
     let stack =
         crate::helpers::Stack::with_integrations(cognito_authsignal::integrations::Integrations {
-            directory: Some(std::sync::Arc::new(CannotSignOut)),
+            directory: Some(directory),
             ..Default::default()
         })
         .await;
-    let user = stack.token("u-reset-502", &[], 60);
-    stack.enroll_email(&user, "keep-502@example.com").await;
-    let admin = stack.token("helpdesk-r3", &[ADMIN_GROUP], 60);
+    let user = stack.token(sub, &[], 60);
+    stack
+        .enroll_email(&user, &format!("{sub}@example.com"))
+        .await;
+    let admin = stack.token("helpdesk-in-process", &[ADMIN_GROUP], 60);
     let response = stack
         .call(
             Method::POST,
-            "/v1/admin/users/u-reset-502/reset",
+            &format!("/v1/admin/users/{sub}/reset"),
             &admin,
             Some(reason()),
         )
         .await;
-    assert_eq!(response.status(), 502);
-    let problem: Value = response.json().await.unwrap();
-    assert_eq!(problem["code"], "upstream_unavailable");
-    assert_eq!(stack.list(&user).await.len(), 1, "nothing was removed");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, stack.list(&user).await.len())
 }
 
-/// A user pool whose user has neither an email nor a phone number, and which remembers whether
+#[tokio::test]
+async fn a_reset_that_cannot_sign_the_user_out_removes_nothing() {
+    let (status, problem, left) =
+        reset_in_process(std::sync::Arc::new(CannotSignOut), "u-reset-502").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (502, Some("upstream_unavailable"))
+    );
+    assert_eq!(left, 1, "nothing was removed");
+}
+
+/// A user pool whose user has no email, and `phone` (verified) if any; it remembers whether
 /// anyone was signed out.
 #[derive(Default)]
-struct NoContactPool {
+struct NoEmailPool {
+    phone: Option<&'static str>,
     signed_out: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait::async_trait]
-impl cognito_authsignal::directory::UserDirectory for NoContactPool {
+impl cognito_authsignal::directory::UserDirectory for NoEmailPool {
     async fn find_users(
         &self,
         query: &cognito_authsignal::directory::UserQuery,
@@ -483,7 +509,7 @@ impl cognito_authsignal::directory::UserDirectory for NoContactPool {
         cognito_authsignal::directory::UserPage,
         cognito_authsignal::directory::DirectoryError,
     > {
-        Ok(pool_user(query.value(), None))
+        Ok(pool_user(query.value(), None, self.phone))
     }
 
     async fn sign_out_everywhere(
@@ -499,30 +525,53 @@ impl cognito_authsignal::directory::UserDirectory for NoContactPool {
 #[tokio::test]
 async fn a_user_with_no_contact_to_keep_is_not_reset_at_all() {
     // Their account would be left empty, where any client token enrolls anything.
-    let pool = std::sync::Arc::new(NoContactPool::default());
-    let stack =
-        crate::helpers::Stack::with_integrations(cognito_authsignal::integrations::Integrations {
-            directory: Some(pool.clone()),
-            ..Default::default()
-        })
-        .await;
-    let user = stack.token("u-reset-409", &[], 60);
-    stack.enroll_email(&user, "keep-409@example.com").await;
-    let admin = stack.token("helpdesk-r6", &[ADMIN_GROUP], 60);
-    let response = stack
-        .call(
-            Method::POST,
-            "/v1/admin/users/u-reset-409/reset",
-            &admin,
-            Some(reason()),
-        )
-        .await;
-    assert_eq!(response.status(), 409);
-    let problem: Value = response.json().await.unwrap();
-    assert_eq!(problem["code"], "no_contact");
-    assert_eq!(stack.list(&user).await.len(), 1, "nothing was removed");
+    let pool = std::sync::Arc::new(NoEmailPool::default());
+    let (status, problem, left) = reset_in_process(pool.clone(), "u-reset-409").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("no_contact"))
+    );
+    assert_eq!(left, 1, "nothing was removed");
     assert!(
         !pool.signed_out.load(std::sync::atomic::Ordering::SeqCst),
         "nobody was signed out"
     );
+}
+
+#[tokio::test]
+async fn a_user_with_only_a_verified_phone_keeps_it_as_their_sms_authenticator() {
+    let pool = std::sync::Arc::new(NoEmailPool {
+        phone: Some("+447700900123"),
+        ..NoEmailPool::default()
+    });
+    let (status, done, left) = reset_in_process(pool.clone(), "u-reset-sms").await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["kept"]["verificationMethod"], "SMS", "{done}");
+    assert_eq!(done["kept"]["enrolled"], true);
+    let removed: Vec<&str> = done["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["verificationMethod"].as_str().unwrap())
+        .collect();
+    assert_eq!(removed, ["EMAIL_OTP"]);
+    assert_eq!(left, 1, "only the phone is left");
+    assert!(pool.signed_out.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!done.to_string().contains("900123"), "{done}");
+}
+
+#[tokio::test]
+async fn a_reset_whose_enrollment_fails_removes_nothing() {
+    // A phone number Authsignal refuses: the user's own contact cannot go on, so nothing comes off.
+    let pool = std::sync::Arc::new(NoEmailPool {
+        phone: Some("0123"),
+        ..NoEmailPool::default()
+    });
+    let (status, problem, left) = reset_in_process(pool, "u-reset-refused").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (502, Some("upstream_unavailable")),
+        "{problem}"
+    );
+    assert_eq!(left, 1, "nothing was removed");
 }
