@@ -247,7 +247,8 @@ pub async fn list_user_authenticators(
 /// sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
 /// allows that while the account has none). Sign-in then accepts only a proof of the user's own
 /// Cognito email or phone, but an account that never reaches zero keeps that window shut.
-/// (A reset empties an account on purpose, signing the user out first: see [`reset_user`].)
+/// (A reset removes the rest too, but keeps or first enrolls the user's own verified contact:
+/// see [`reset_user`].)
 #[utoipa::path(
     delete,
     path = "/v1/admin/users/{userId}/authenticators/{authenticatorId}",

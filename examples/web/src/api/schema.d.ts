@@ -173,7 +173,8 @@ export interface paths {
          *     sign-in with its username (the sign-in challenge token lets its holder enroll, and Authsignal
          *     allows that while the account has none). Sign-in then accepts only a proof of the user's own
          *     Cognito email or phone, but an account that never reaches zero keeps that window shut.
-         *     (A reset empties an account on purpose, signing the user out first: see [`reset_user`].)
+         *     (A reset removes the rest too, but keeps or first enrolls the user's own verified contact:
+         *     see [`reset_user`].)
          */
         delete: operations["deleteUserAuthenticator"];
         options?: never;
