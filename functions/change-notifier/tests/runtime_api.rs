@@ -94,7 +94,7 @@ async fn a_change_event_becomes_one_notice_to_the_users_verified_cognito_email()
         data,
         json!({
             "headline": "Support reset your sign-in methods",
-            "details": "Our support team removed every sign-in method from your account and signed you out everywhere. Your next sign-in asks for a code sent to this address.",
+            "details": "Our support team removed the sign-in methods on your account, all but this address, and signed you out everywhere. Your next sign-in asks for a code sent to this address.",
             "when": "2 December 2026, 18:40 UTC",
         })
     );
