@@ -461,12 +461,16 @@ pub async fn reset_user(
             return Err(ApiError::UpstreamUnavailable { retry_after: None });
         }
     }
-    // The user's own contact goes on before anything comes off, and the list to remove from is
-    // read after that: anything added while the account was empty (emptied elsewhere, by a
-    // token that could add anything then) is on it.
+    // The user's own contact goes on before anything comes off. When it had to be enrolled, the
+    // account had no authenticator of it, maybe none at all (emptied elsewhere), and a token
+    // could add anything until then: the list to remove from is read again, after it.
     let before = state.authsignal.get_authenticators(user_id).await?;
     let kept = keep_own_contact(&state, user_id, &contact, &before).await?;
-    let records = state.authsignal.get_authenticators(user_id).await?;
+    let records = if kept.enrolled {
+        state.authsignal.get_authenticators(user_id).await?
+    } else {
+        before
+    };
     let mut removed = Vec::new();
     let mut failure = None;
     for record in records {
@@ -524,37 +528,44 @@ async fn keep_own_contact(
     contact: &EnrollVerifiedAuthenticatorRequest,
     records: &[UserAuthenticator],
 ) -> Result<KeptByReset, ApiError> {
-    let (attribute, value) = match (contact.email.as_deref(), contact.phone_number.as_deref()) {
-        (Some(email), _) => (ContactAttribute::Email, email),
-        (None, Some(phone)) => (ContactAttribute::PhoneNumber, phone),
-        (None, None) => return Err(ApiError::NoContact),
+    let (record, enrolled) = match records.iter().find(|r| is_same_contact(contact, r)) {
+        Some(record) => (record.clone(), false),
+        None => {
+            let record = state
+                .authsignal
+                .enroll_verified_authenticator(user_id, contact)
+                .await?
+                .authenticator;
+            tracing::info!(
+                user_id,
+                verification_method = %record.verification_method,
+                "reset: the user's own contact enrolled, so the account is never without an authenticator"
+            );
+            (record, true)
+        }
     };
-    let existing = records.iter().find(|record| {
-        record.verification_method == contact.verification_method
-            && attribute
-                .of(record)
-                .is_some_and(|enrolled| attribute.same(enrolled, value))
-    });
-    if let Some(record) = existing {
-        return Ok(KeptByReset {
-            id: record.user_authenticator_id.clone(),
-            verification_method: record.verification_method.to_string(),
-            enrolled: false,
-        });
-    }
-    let enrolled = state
-        .authsignal
-        .enroll_verified_authenticator(user_id, contact)
-        .await?
-        .authenticator;
-    tracing::info!(
-        user_id,
-        verification_method = %enrolled.verification_method,
-        "reset: the user's own contact enrolled, so the account is never without an authenticator"
-    );
     Ok(KeptByReset {
-        id: enrolled.user_authenticator_id,
-        verification_method: enrolled.verification_method.to_string(),
-        enrolled: true,
+        id: record.user_authenticator_id,
+        verification_method: record.verification_method.to_string(),
+        enrolled,
     })
+}
+
+/// Whether `record` is `contact` enrolled with the same method: the same email or phone number
+/// as [`ContactAttribute::same`] compares them.
+fn is_same_contact(
+    contact: &EnrollVerifiedAuthenticatorRequest,
+    record: &UserAuthenticator,
+) -> bool {
+    let same = |attribute: ContactAttribute, wanted: Option<&str>| {
+        wanted
+            .zip(attribute.of(record))
+            .is_some_and(|(wanted, enrolled)| attribute.same(wanted, enrolled))
+    };
+    record.verification_method == contact.verification_method
+        && (same(ContactAttribute::Email, contact.email.as_deref())
+            || same(
+                ContactAttribute::PhoneNumber,
+                contact.phone_number.as_deref(),
+            ))
 }
