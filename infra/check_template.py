@@ -33,10 +33,11 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 # What each function's role may do, beyond writing its own logs.
 EXPECTED_ACTIONS = {
-    "AccountApiFunction": {"secretsmanager:GetSecretValue", "dynamodb:PutItem",
+    "AccountApiFunction": {"secretsmanager:GetSecretValue", "dynamodb:PutItem", "dynamodb:GetItem",
                            "events:PutEvents", "cognito-idp:AdminUserGlobalSignOut"},
-    "AdminApiFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
-                         "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:ListUsers"},
+    "AdminApiFunction": {"secretsmanager:GetSecretValue", "dynamodb:PutItem", "dynamodb:GetItem",
+                         "events:PutEvents", "cognito-idp:AdminUserGlobalSignOut",
+                         "cognito-idp:ListUsers"},
     "CreateAuthChallengeFunction": {"secretsmanager:GetSecretValue"},
     "VerifyAuthChallengeResponseFunction": {"secretsmanager:GetSecretValue", "events:PutEvents",
                                             "cognito-idp:AdminUpdateUserAttributes",

@@ -1,5 +1,5 @@
 //! SHA-256, the one hash the service keeps instead of a secret: a verified access token's cache
-//! key and a step-up challenge's single-use key.
+//! key, a step-up challenge's single-use key and the key of a user's last sign-out.
 
 use aws_lc_rs::digest::{Context, SHA256};
 
@@ -14,6 +14,11 @@ pub fn sha256_of_parts(parts: &[&[u8]]) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     bytes.copy_from_slice(context.finish().as_ref());
     bytes
+}
+
+/// Lowercase hex of `bytes`, as digests are stored.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

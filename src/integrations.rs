@@ -1,5 +1,5 @@
-//! Wires the API's ports to their adapters: the step-up replay store, the change-event
-//! publisher and the session revoker. With nothing configured everything stays in process and no
+//! Wires the API's ports to their adapters: the step-up replay store, the sign-outs, the
+//! change-event publisher and the session revoker. With nothing configured everything stays in process and no
 //! AWS client is built at all; each AWS adapter is built once per process from the default
 //! credential chain and region (`AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` are honoured
 //! by the SDK, for local stand-ins), with timeouts and bounded retries that fit well inside API
@@ -19,13 +19,16 @@ use crate::events::ChangePublisher;
 use crate::events::eventbridge::EventBridgePublisher;
 use crate::replay::dynamodb::DynamoDbReplayStore;
 use crate::replay::{MemoryReplayStore, ReplayStore};
-use crate::revocation::SessionRevoker;
 use crate::revocation::cognito::CognitoSessionRevoker;
+use crate::revocation::dynamodb::DynamoDbSignOuts;
+use crate::revocation::{MemorySignOuts, SessionRevoker, SignOuts};
 
 /// The adapters behind the API's ports.
 #[derive(Clone)]
 pub struct Integrations {
     pub replay: Arc<dyn ReplayStore>,
+    /// Each user's last sign-out everywhere (in the replay table when there is one).
+    pub sign_outs: Arc<dyn SignOuts>,
     /// `None`: change events are only logged.
     pub changes: Option<Arc<dyn ChangePublisher>>,
     /// `None`: sessions are left alone on removal.
@@ -35,10 +38,11 @@ pub struct Integrations {
 }
 
 impl Default for Integrations {
-    /// Everything in process: in-memory replay store, no events, no revocation.
+    /// Everything in process: in-memory replay store and sign-outs, no events, no revocation.
     fn default() -> Self {
         Integrations {
             replay: Arc::new(MemoryReplayStore::default()),
+            sign_outs: Arc::new(MemorySignOuts::default()),
             changes: None,
             revoker: None,
             directory: None,
@@ -110,10 +114,17 @@ impl Integrations {
         user_pool_id: &str,
         clients: &AwsClients,
     ) -> Self {
-        let replay: Arc<dyn ReplayStore> = match &config.replay_table {
-            Some(table) => Arc::new(DynamoDbReplayStore::new(clients.dynamodb.clone(), table)),
-            None => Arc::new(MemoryReplayStore::default()),
-        };
+        let (replay, sign_outs): (Arc<dyn ReplayStore>, Arc<dyn SignOuts>) =
+            match &config.replay_table {
+                Some(table) => (
+                    Arc::new(DynamoDbReplayStore::new(clients.dynamodb.clone(), table)),
+                    Arc::new(DynamoDbSignOuts::new(clients.dynamodb.clone(), table)),
+                ),
+                None => (
+                    Arc::new(MemoryReplayStore::default()),
+                    Arc::new(MemorySignOuts::default()),
+                ),
+            };
         let changes = config.event_bus.as_ref().map(|bus| {
             Arc::new(EventBridgePublisher::new(
                 clients.eventbridge.clone(),
@@ -133,6 +144,7 @@ impl Integrations {
         });
         Integrations {
             replay,
+            sign_outs,
             changes,
             revoker,
             directory,

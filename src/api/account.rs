@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::audit::{self, Change};
+use super::authenticated::UnrevokedUser;
 use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId};
 use super::json::ApiJson;
@@ -135,7 +136,7 @@ pub async fn list_authenticators(
 )]
 pub async fn create_enrollment_token(
     State(state): State<AppState>,
-    user: AuthenticatedUser,
+    UnrevokedUser(user): UnrevokedUser,
     step_up: StepUpToken,
     request_id: RequestId,
     ApiJson(request): ApiJson<EnrollmentTokenRequest>,
@@ -213,7 +214,7 @@ pub async fn create_enrollment_token(
 )]
 pub async fn create_settings_url(
     State(state): State<AppState>,
-    user: AuthenticatedUser,
+    UnrevokedUser(user): UnrevokedUser,
     request_id: RequestId,
     ApiJson(request): ApiJson<SettingsUrlRequest>,
 ) -> Result<Json<SettingsUrl>, ApiError> {
@@ -275,7 +276,7 @@ pub async fn create_settings_url(
 )]
 pub async fn delete_authenticator(
     State(state): State<AppState>,
-    user: AuthenticatedUser,
+    UnrevokedUser(user): UnrevokedUser,
     ApiPath(authenticator_id): ApiPath<AuthenticatorId>,
     step_up: StepUpToken,
     request_id: RequestId,
@@ -317,7 +318,7 @@ pub async fn delete_authenticator(
 )]
 pub async fn step_up(
     State(state): State<AppState>,
-    user: AuthenticatedUser,
+    UnrevokedUser(user): UnrevokedUser,
     ApiJson(request): ApiJson<StepUpRequest>,
 ) -> Result<Json<StepUpChallenge>, ApiError> {
     let action = request.operation.action(&state.settings.actions);

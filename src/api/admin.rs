@@ -1,6 +1,7 @@
 //! `/v1/admin/...`: help-desk operations on any user, for members of `ADMIN_GROUP`.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -11,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::account::{Removal, remove_authenticator};
 use super::audit::{self, Change};
+use super::authenticated::UnrevokedUser;
 use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId, UserId};
 use super::json::ApiJson;
@@ -125,7 +127,7 @@ impl UserSearch {
 )]
 pub async fn find_users(
     State(state): State<AppState>,
-    admin: AuthenticatedUser,
+    UnrevokedUser(admin): UnrevokedUser,
     search: Result<Query<UserSearch>, QueryRejection>,
 ) -> Result<Json<UserSearchResult>, ApiError> {
     require_admin(&state, &admin)?;
@@ -228,7 +230,7 @@ async fn authenticator_counts(
 )]
 pub async fn list_user_authenticators(
     State(state): State<AppState>,
-    admin: AuthenticatedUser,
+    UnrevokedUser(admin): UnrevokedUser,
     path: Result<ApiPath<UserId>, ApiError>,
 ) -> Result<Json<AuthenticatorList>, ApiError> {
     // Who may ask is checked before what they asked for.
@@ -271,7 +273,7 @@ pub async fn list_user_authenticators(
 )]
 pub async fn delete_user_authenticator(
     State(state): State<AppState>,
-    admin: AuthenticatedUser,
+    UnrevokedUser(admin): UnrevokedUser,
     path: Result<ApiPath<(UserId, AuthenticatorId)>, ApiError>,
     request_id: RequestId,
 ) -> Result<Json<AuthenticatorList>, ApiError> {
@@ -385,11 +387,13 @@ pub struct ResetResult {
 /// for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
 /// passkey of its holder's choosing, and the next sign-in would then challenge that one. With
 /// the user's own contact on the account, adding anything needs `add:authenticators`, which only
-/// the enrollment token carries, after a recent sign-in. Access tokens issued before the reset
-/// stay valid until they expire (Cognito's global sign-out revokes refresh tokens; this service
-/// checks access tokens by signature), so a recently signed-in session can still call the API
-/// until then, as it could before the reset: keep the app client's access-token validity short
-/// where that matters.
+/// the enrollment token carries, after a recent sign-in. And no session from before the reset
+/// gets one: Cognito's global sign-out revokes refresh tokens only, so the reset also records the
+/// sign-out, and every route that changes an account or hands out a token refuses an access
+/// token issued before it (401 `invalid_token`). Such a token can still read `GET /v1/me` and
+/// `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the reset
+/// (an enrollment token, a settings URL) cannot be revoked and works for the rest of its 10
+/// minutes: after a takeover, check the audit log for one, and reset again once it has expired.
 #[utoipa::path(
     post,
     path = "/v1/admin/users/{userId}/reset",
@@ -413,7 +417,7 @@ pub struct ResetResult {
 )]
 pub async fn reset_user(
     State(state): State<AppState>,
-    admin: AuthenticatedUser,
+    UnrevokedUser(admin): UnrevokedUser,
     path: Result<ApiPath<UserId>, ApiError>,
     request_id: RequestId,
     body: Result<ApiJson<ResetRequest>, ApiError>,
@@ -460,6 +464,18 @@ pub async fn reset_user(
             tracing::error!(%error, user_id, "reset refused: the user could not be signed out");
             return Err(ApiError::UpstreamUnavailable { retry_after: None });
         }
+    }
+    // Cognito's sign-out leaves issued access tokens valid; recorded here (after it, so that a
+    // token refreshed in between is older), this API refuses them from now on. Without the
+    // record, whoever holds a recent session could enroll their own address after the reset.
+    let recorded = state
+        .integrations
+        .sign_outs
+        .record(user_id, SystemTime::now())
+        .await;
+    if let Err(error) = recorded {
+        tracing::error!(%error, user_id, "reset refused: the sign-out could not be recorded");
+        return Err(ApiError::SignOutStoreUnavailable);
     }
     // The user's own contact goes on before anything comes off. When it had to be enrolled, the
     // account had no authenticator of it, maybe none at all (emptied elsewhere), and a token

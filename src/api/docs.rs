@@ -67,7 +67,8 @@ fn problems(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
 }
 
 /// 401 and 503: every route behind a bearer token (the routes that take a step-up token can
-/// also answer 503 when its earlier uses cannot be checked).
+/// also answer 503 when its earlier uses cannot be checked, and the routes that change an
+/// account or hand out a token when sign-outs cannot be).
 pub struct AuthProblems;
 
 impl IntoResponses for AuthProblems {
@@ -75,13 +76,18 @@ impl IntoResponses for AuthProblems {
         problems(&[
             (
                 "401",
-                "`invalid_token`: missing, malformed, expired or foreign access token",
+                "`invalid_token`: missing, malformed, expired or foreign access token; on the \
+                 routes that change an account or hand out a token (all but `GET /v1/me` and \
+                 `GET /v1/me/authenticators`), also one issued before the user was last signed out \
+                 everywhere by a help-desk reset",
             ),
             (
                 "503",
                 "`jwks_unavailable`: the pool's signing keys could not be fetched; \
                  `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the \
-                 token's earlier uses could not be checked, nothing was changed",
+                 token's earlier uses could not be checked; `session_check_unavailable` (the same \
+                 routes): sign-outs could not be checked or \
+                 recorded; nothing was changed",
             ),
         ])
     }

@@ -54,6 +54,10 @@ pub struct StepUpHint {
 pub enum ApiError {
     #[error("missing or invalid bearer token")]
     InvalidToken,
+    /// A valid token issued before the user's last sign-out everywhere by a help-desk reset: the
+    /// same `invalid_token`, with a detail that says why.
+    #[error("token issued before the user was signed out everywhere")]
+    SignedOut,
     #[error("caller is not in the admin group")]
     InsufficientScope,
     #[error("recent sign-in or step-up required for {operation}: {reason}")]
@@ -94,6 +98,8 @@ pub enum ApiError {
     JwksUnavailable,
     #[error("step-up replay store unavailable")]
     ReplayStoreUnavailable,
+    #[error("sign-out store unavailable")]
+    SignOutStoreUnavailable,
     #[error("Authsignal refused our credentials")]
     UpstreamMisconfigured,
     #[error("Authsignal timed out")]
@@ -110,7 +116,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidToken | ApiError::SignedOut => StatusCode::UNAUTHORIZED,
             ApiError::InsufficientScope
             | ApiError::ReauthenticationRequired { .. }
             | ApiError::SignInAgain => StatusCode::FORBIDDEN,
@@ -122,9 +128,9 @@ impl ApiError {
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::JwksUnavailable
+            | ApiError::ReplayStoreUnavailable
+            | ApiError::SignOutStoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UpstreamMisconfigured | ApiError::UpstreamUnavailable { .. } => {
                 StatusCode::BAD_GATEWAY
             }
@@ -137,7 +143,7 @@ impl ApiError {
     /// The stable `code` clients switch on.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::InvalidToken => "invalid_token",
+            ApiError::InvalidToken | ApiError::SignedOut => "invalid_token",
             ApiError::InsufficientScope => "insufficient_scope",
             ApiError::ReauthenticationRequired { .. } | ApiError::SignInAgain => {
                 "reauthentication_required"
@@ -154,6 +160,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::JwksUnavailable => "jwks_unavailable",
             ApiError::ReplayStoreUnavailable => "replay_store_unavailable",
+            ApiError::SignOutStoreUnavailable => "session_check_unavailable",
             ApiError::UpstreamMisconfigured => "upstream_misconfigured",
             ApiError::UpstreamTimeout => "upstream_timeout",
             ApiError::UpstreamUnavailable { .. } => "upstream_unavailable",
@@ -164,7 +171,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::InvalidToken => "Invalid token",
+            ApiError::InvalidToken | ApiError::SignedOut => "Invalid token",
             ApiError::InsufficientScope => "Insufficient scope",
             ApiError::ReauthenticationRequired { .. } | ApiError::SignInAgain => {
                 "Reauthentication required"
@@ -181,6 +188,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::JwksUnavailable => "Token verification unavailable",
             ApiError::ReplayStoreUnavailable => "Step-up check unavailable",
+            ApiError::SignOutStoreUnavailable => "Session check unavailable",
             ApiError::UpstreamMisconfigured => "Upstream misconfigured",
             ApiError::UpstreamTimeout => "Upstream timeout",
             ApiError::UpstreamUnavailable { .. } => "Upstream unavailable",
@@ -194,6 +202,9 @@ impl ApiError {
             ApiError::InvalidToken => {
                 "Send a valid, unexpired Cognito access token as `Authorization: Bearer <token>`."
                     .into()
+            }
+            ApiError::SignedOut => {
+                "You were signed out everywhere after this token was issued; sign in again.".into()
             }
             ApiError::InsufficientScope => {
                 "This route is for members of the authenticator admin group.".into()
@@ -240,6 +251,11 @@ impl ApiError {
             ApiError::ReplayStoreUnavailable => {
                 "The step-up token could not be checked against earlier uses, so nothing was \
                  changed; retry shortly."
+                    .into()
+            }
+            ApiError::SignOutStoreUnavailable => {
+                "Sign-outs could not be checked or recorded, so nothing was changed; retry \
+                 shortly."
                     .into()
             }
             ApiError::UpstreamMisconfigured => {
@@ -315,7 +331,7 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         match &self {
             // RFC 6750 §3.
-            ApiError::InvalidToken => {
+            ApiError::InvalidToken | ApiError::SignedOut => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -327,7 +343,9 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer error=\"insufficient_scope\""),
                 );
             }
-            ApiError::JwksUnavailable | ApiError::ReplayStoreUnavailable => {
+            ApiError::JwksUnavailable
+            | ApiError::ReplayStoreUnavailable
+            | ApiError::SignOutStoreUnavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             ApiError::UpstreamUnavailable {

@@ -11,6 +11,9 @@ pub struct AuthenticatedUser {
     pub groups: Vec<String>,
     pub scopes: Vec<String>,
     pub auth_time: Option<i64>,
+    /// The token's `iat`: a token issued before the user's last sign-out everywhere is refused
+    /// where it matters (`revocation::SignOuts`).
+    pub issued_at: Option<i64>,
     pub origin_jti: Option<String>,
 }
 

@@ -177,6 +177,11 @@ impl CognitoVerifier {
         self.verified.as_ref().map_or(0, |cache| cache.len())
     }
 
+    /// The clock leeway of the time checks (`JWT_LEEWAY_SECONDS`).
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
     pub fn jwks(&self) -> &JwksCache {
         &self.jwks
     }
@@ -323,6 +328,7 @@ impl CognitoVerifier {
                     .map(str::to_owned)
                     .collect(),
                 auth_time: claims.auth_time.map(|t| t.floor() as i64),
+                issued_at: claims.iat.map(|t| t.floor() as i64),
                 origin_jti: claims.origin_jti,
             },
             jti: claims.jti,

@@ -4,7 +4,8 @@
 //! `challengeDigest`, TTL on `expiresAt`. The write succeeds only if no unexpired item holds the
 //! digest (`attribute_not_exists(challengeDigest) OR expiresAt < :now`, because TTL deletes
 //! expired items only eventually); `ConditionalCheckFailedException` means the challenge was
-//! used. The function needs `dynamodb:PutItem` on the table and nothing else.
+//! used. This needs `dynamodb:PutItem` on the table; the same table also keeps each user's
+//! last sign-out (`revocation::dynamodb`), under keys of another shape.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

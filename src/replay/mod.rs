@@ -33,7 +33,7 @@ impl ChallengeDigest {
 
     /// Lowercase hex, as stored.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        crate::digest::lower_hex(&self.0)
     }
 }
 

@@ -1,12 +1,23 @@
-//! Session revocation after an authenticator is removed (`REVOKE_SESSIONS_ON_REMOVAL=true`): a
+//! Signing a user out everywhere, and making it stick.
+//!
+//! [`SessionRevoker`]: after an authenticator is removed (`REVOKE_SESSIONS_ON_REMOVAL=true`), a
 //! user whose lost phone was just removed should sign in again everywhere. The removal has
 //! already happened when revocation runs, so a failure is logged, never turned into an error.
 //!
-//! What it does and does not do: Cognito's global sign-out invalidates the user's refresh tokens
-//! (no new access tokens), but access and ID tokens already issued stay valid until they expire
-//! (one hour by default): keep the app client's access-token validity short where this matters.
+//! Cognito's global sign-out invalidates the user's refresh tokens (no new access tokens), but
+//! an access token already issued still verifies by its signature until it expires (one hour by
+//! default). [`SignOuts`] closes that gap for this API where it matters most, after a help-desk
+//! reset: it keeps, per user, the second of the reset's sign-out, and the routes that change an
+//! account or hand out an Authsignal token refuse an access token issued at or before it
+//! (`api::authenticated::UnrevokedUser`). A removal's revocation records nothing: it would end
+//! the remover's own session at its next change.
 
 pub mod cognito;
+pub mod dynamodb;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
@@ -18,4 +29,120 @@ pub struct RevokeError(pub String);
 pub trait SessionRevoker: Send + Sync {
     /// Signs the user (by `sub`) out of every session.
     async fn revoke_all(&self, user_id: &str) -> Result<(), RevokeError>;
+}
+
+/// How long a sign-out is remembered: Cognito's longest access-token validity (one day), after
+/// which no token issued before the sign-out can verify anyway.
+pub const SIGN_OUT_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The sign-out store could not record or tell.
+#[derive(Debug, thiserror::Error)]
+#[error("sign-out store unavailable: {0}")]
+pub struct SignOutStoreError(pub String);
+
+/// When each user was last signed out everywhere, in whole seconds since the epoch (the unit of
+/// a token's `iat`).
+#[async_trait]
+pub trait SignOuts: Send + Sync {
+    /// Records that `user_id` was signed out everywhere at `at`; remembered for
+    /// [`SIGN_OUT_MEMORY`].
+    async fn record(&self, user_id: &str, at: SystemTime) -> Result<(), SignOutStoreError>;
+
+    /// The second of the user's last recorded sign-out, if one is remembered.
+    async fn last(&self, user_id: &str) -> Result<Option<u64>, SignOutStoreError>;
+}
+
+/// Whether a token issued at `issued_at` (its `iat`) predates a sign-out at `signed_out_at`.
+/// `iat` has whole seconds, so a token of the sign-out's own second cannot be told from one
+/// issued just before it and counts as earlier (a sign-in in that second is asked to sign in
+/// again); `leeway` covers a clock of the token's issuer ahead of ours. A token without `iat`
+/// cannot show it is newer.
+pub fn issued_before_sign_out(
+    issued_at: Option<i64>,
+    signed_out_at: u64,
+    leeway: Duration,
+) -> bool {
+    issued_at.is_none_or(|iat| {
+        i128::from(iat) <= i128::from(signed_out_at) + i128::from(leeway.as_secs())
+    })
+}
+
+/// Whole seconds since the epoch.
+pub fn epoch_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Sign-outs in this process's memory (`serve` and `dev` without a replay table).
+#[derive(Default)]
+pub struct MemorySignOuts {
+    /// User id → (second of the sign-out, when it is forgotten).
+    last: Mutex<HashMap<String, (u64, SystemTime)>>,
+}
+
+#[async_trait]
+impl SignOuts for MemorySignOuts {
+    async fn record(&self, user_id: &str, at: SystemTime) -> Result<(), SignOutStoreError> {
+        let now = SystemTime::now();
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        last.retain(|_, (_, forget_at)| *forget_at > now);
+        last.insert(
+            user_id.to_owned(),
+            (epoch_seconds(at), at + SIGN_OUT_MEMORY),
+        );
+        Ok(())
+    }
+
+    async fn last(&self, user_id: &str) -> Result<Option<u64>, SignOutStoreError> {
+        let now = SystemTime::now();
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(last
+            .get(user_id)
+            .filter(|(_, forget_at)| *forget_at > now)
+            .map(|(at, _)| *at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_of_the_sign_outs_own_second_or_earlier_predates_it() {
+        let none = Duration::ZERO;
+        assert!(issued_before_sign_out(Some(99), 100, none));
+        assert!(issued_before_sign_out(Some(100), 100, none));
+        assert!(!issued_before_sign_out(Some(101), 100, none));
+        assert!(issued_before_sign_out(None, 100, none));
+        // With leeway, the issuer's clock may run that much ahead of ours.
+        assert!(issued_before_sign_out(
+            Some(102),
+            100,
+            Duration::from_secs(2)
+        ));
+        assert!(!issued_before_sign_out(
+            Some(103),
+            100,
+            Duration::from_secs(2)
+        ));
+        // Absurd values do not overflow.
+        assert!(issued_before_sign_out(Some(i64::MIN), u64::MAX, none));
+        assert!(!issued_before_sign_out(Some(i64::MAX), 0, none));
+    }
+
+    #[tokio::test]
+    async fn memory_keeps_each_users_latest_sign_out_for_a_day() {
+        let sign_outs = MemorySignOuts::default();
+        assert_eq!(sign_outs.last("user-1").await.unwrap(), None);
+        let earlier = UNIX_EPOCH + Duration::from_secs(1_000);
+        let now = SystemTime::now();
+        sign_outs.record("user-1", earlier).await.unwrap();
+        // Long past: forgotten, as no token issued before it can still verify.
+        assert_eq!(sign_outs.last("user-1").await.unwrap(), None);
+        sign_outs.record("user-1", now).await.unwrap();
+        assert_eq!(
+            sign_outs.last("user-1").await.unwrap(),
+            Some(epoch_seconds(now))
+        );
+        assert_eq!(sign_outs.last("user-2").await.unwrap(), None);
+    }
 }

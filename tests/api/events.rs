@@ -71,7 +71,7 @@ pub(crate) async fn drain(
 
 /// A user pool that has whoever is looked up (with an email of their own) and signs anyone out:
 /// what a reset needs besides Authsignal.
-struct SignsOut;
+pub(crate) struct SignsOut;
 
 #[async_trait::async_trait]
 impl UserDirectory for SignsOut {

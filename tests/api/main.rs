@@ -17,6 +17,7 @@ mod replay;
 mod reset;
 mod revocation;
 mod rules;
+mod sign_outs;
 use cognito_authsignal_test_support::soft_passkey;
 mod token_kinds;
 mod upstream;

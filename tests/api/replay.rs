@@ -8,16 +8,17 @@ use cognito_authsignal::config::IntegrationsConfig;
 use cognito_authsignal::integrations::{AwsClients, Integrations};
 use cognito_authsignal::replay::dynamodb::{DynamoDbReplayStore, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::replay::{ChallengeDigest, MemoryReplayStore, ReplayStore};
+use cognito_authsignal::revocation::MemorySignOuts;
 use cognito_authsignal_local::aws::{self, TableSpec};
 use reqwest::Method;
 
 use crate::helpers::*;
 use crate::moto::{Moto, free_port, sdk_config_at};
 
-const TABLE: &str = "step-up-replay";
+pub(crate) const TABLE: &str = "step-up-replay";
 
 /// The table as the infrastructure creates it (the same code `dev --aws-local` uses).
-async fn create_table(client: &aws_sdk_dynamodb::Client) {
+pub(crate) async fn create_table(client: &aws_sdk_dynamodb::Client) {
     let table = TableSpec {
         name: TABLE,
         key: KEY_ATTRIBUTE,
@@ -150,7 +151,12 @@ async fn a_step_up_token_used_on_one_instance_is_refused_on_another() {
 async fn an_unreachable_table_fails_closed_and_changes_nothing() {
     let nowhere = format!("http://127.0.0.1:{}", free_port());
     let clients = AwsClients::new(&sdk_config_at(&nowhere).await);
-    let stack = Stack::with_integrations(dynamodb_replay(&clients)).await;
+    // Only the replay store is out of reach: sign-outs stay in memory.
+    let stack = Stack::with_integrations(Integrations {
+        sign_outs: Arc::new(MemorySignOuts::default()),
+        ..dynamodb_replay(&clients)
+    })
+    .await;
     let (stale, ids, proof) = stale_user_with_proof(&stack, "u-no-table").await;
     let response = stack
         .call_with(

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::dev::DevServer;
 use crate::local_client::LocalClient;
+use crate::sign_outs::next_second;
 
 const CLIENT_ID: &str = "localdevclient";
 const ADMIN_GROUP: &str = "authenticator-admins";
@@ -206,14 +207,28 @@ async fn no_token_from_before_a_reset_can_enroll_its_holders_address_and_sign_in
         status, 403,
         "a round token from before the reset: {refused}"
     );
-    let response = local
-        .call(
-            Method::POST,
-            "/v1/me/authenticators/settings-url",
-            &stale_session,
-            Some(json!({ "redirectUrl": "http://localhost:5173/account" })),
-        )
-        .await;
+    let settings_url = |session: String| {
+        let local = &local;
+        async move {
+            local
+                .call(
+                    Method::POST,
+                    "/v1/me/authenticators/settings-url",
+                    &session,
+                    Some(json!({ "redirectUrl": "http://localhost:5173/account" })),
+                )
+                .await
+        }
+    };
+    assert_eq!(
+        settings_url(stale_session).await.status(),
+        401,
+        "a session from before the reset is signed out"
+    );
+    // Even a session the sign-out lets through (issued after it, signed in long before) gets a
+    // settings token that cannot add anything: the account is not empty.
+    next_second().await;
+    let response = settings_url(local.mint(&sub, &[], 3_600).await).await;
     assert_eq!(response.status(), 200);
     let url = response.json::<Value>().await.unwrap()["url"]
         .as_str()
@@ -238,6 +253,94 @@ async fn no_token_from_before_a_reset_can_enroll_its_holders_address_and_sign_in
         outbox["messages"].as_array().is_none_or(Vec::is_empty),
         "{outbox}"
     );
+}
+
+#[tokio::test]
+async fn no_session_from_before_a_reset_can_enroll_or_change_anything_after_it() {
+    // Whoever took the account holds the user's access token. Cognito's global sign-out revokes
+    // refresh tokens only: the access token still verifies for up to an hour, and a recent
+    // sign-in may ask for an enrollment token with it, for an address of its holder's choosing.
+    let dev = DevServer::start(&[]).await;
+    let local = LocalClient::new(&dev.base_url);
+    let email = "reset-session@example.com";
+    let (sub, tokens) = local
+        .sign_up_and_in(CLIENT_ID, "reset-session", email)
+        .await;
+    let stolen = tokens["AccessToken"].as_str().unwrap();
+    local
+        .enroll_email(stolen, "reset-session-attacker@example.net")
+        .await;
+    let admin = local.mint("helpdesk-r9", &[ADMIN_GROUP], 0).await;
+    let (status, done) = reset(&local, &admin, &sub, reason()).await;
+    assert_eq!(status, 200, "{done}");
+    let kept = done["kept"]["id"].as_str().unwrap();
+
+    let attempts = [
+        (
+            Method::POST,
+            "/v1/me/authenticators/enrollment-token".to_owned(),
+            Some(json!({ "email": "attacker@example.net" })),
+        ),
+        (
+            Method::POST,
+            "/v1/me/authenticators/settings-url".to_owned(),
+            Some(json!({ "redirectUrl": "http://localhost:5173/account" })),
+        ),
+        (
+            Method::POST,
+            "/v1/me/step-up".to_owned(),
+            Some(json!({ "operation": "addAuthenticator" })),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/me/authenticators/{kept}"),
+            None,
+        ),
+    ];
+    for (method, path, body) in attempts {
+        let response = local.call(method.clone(), &path, stolen, body).await;
+        assert_eq!(response.status(), 401, "{method} {path}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer error=\"invalid_token\""
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(
+            problem["code"], "invalid_token",
+            "{method} {path}: {problem}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("signed out everywhere"),
+            "{problem}"
+        );
+    }
+    // Reading is still allowed until the token expires; it shows the account as the reset left it.
+    let left = local.list(stolen).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], kept);
+
+    // The user's own sign-in after the reset acts again.
+    next_second().await;
+    let started = start_round(&local, "reset-session").await;
+    let token = started["ChallengeParameters"]["token"].as_str().unwrap();
+    let answer = local.answer_email_challenge(token, email).await;
+    let (status, signed_in) = answer_round(&local, "reset-session", &started, &answer).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let fresh = signed_in["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
+    let response = local
+        .call(
+            Method::POST,
+            "/v1/me/authenticators/enrollment-token",
+            fresh,
+            Some(json!({ "email": "reset-session-work@example.com" })),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]

@@ -202,11 +202,13 @@ export interface paths {
          *     for the user (one a stale session asked for, or a sign-in round's) could enroll a contact or
          *     passkey of its holder's choosing, and the next sign-in would then challenge that one. With
          *     the user's own contact on the account, adding anything needs `add:authenticators`, which only
-         *     the enrollment token carries, after a recent sign-in. Access tokens issued before the reset
-         *     stay valid until they expire (Cognito's global sign-out revokes refresh tokens; this service
-         *     checks access tokens by signature), so a recently signed-in session can still call the API
-         *     until then, as it could before the reset: keep the app client's access-token validity short
-         *     where that matters.
+         *     the enrollment token carries, after a recent sign-in. And no session from before the reset
+         *     gets one: Cognito's global sign-out revokes refresh tokens only, so the reset also records the
+         *     sign-out, and every route that changes an account or hands out a token refuses an access
+         *     token issued before it (401 `invalid_token`). Such a token can still read `GET /v1/me` and
+         *     `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the reset
+         *     (an enrollment token, a settings URL) cannot be revoked and works for the rest of its 10
+         *     minutes: after a takeover, check the audit log for one, and reset again once it has expired.
          */
         post: operations["resetUser"];
         delete?: never;
@@ -448,7 +450,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -457,7 +459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -486,7 +488,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticatorList"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -504,7 +506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -558,7 +560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -612,7 +614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -663,7 +665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -717,7 +719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -770,7 +772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -815,7 +817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -866,7 +868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -920,7 +922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -978,7 +980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1014,7 +1016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1064,7 +1066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1091,7 +1093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1143,7 +1145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1188,7 +1190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1242,7 +1244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1323,7 +1325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
