@@ -43,8 +43,9 @@ pub async fn run_http(surface: Surface) -> Result<(), Error> {
         .inspect_err(|error| tracing::error!(%error, "bad configuration"))?;
     if config.integrations.replay_table.is_none() {
         tracing::warn!(
-            "REPLAY_TABLE_NAME is unset: step-up tokens are remembered per warm instance only, \
-             so one could be replayed against another instance"
+            "REPLAY_TABLE_NAME is unset: step-up tokens and a reset's sign-out are remembered \
+             per warm instance only, so a step-up token could be replayed against another \
+             instance, and the account function never hears of the admin function's resets"
         );
     }
     let app = App::build(&config).await;

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::account::{Removal, remove_authenticator};
-use super::audit::{self, Change};
+use super::audit::{self, Change, ResetRecord};
 use super::authenticated::UnrevokedUser;
 use super::docs::{AuthProblems, BodyProblems, UpstreamProblems};
 use super::ids::{ApiPath, AuthenticatorId, UserId};
@@ -25,7 +25,7 @@ use crate::authsignal::{
 };
 use crate::contact::{ContactAttribute, mask_email, mask_phone};
 use crate::directory::{DirectoryError, DirectoryUser, SearchAttribute, UserQuery};
-use crate::events::{ChangeKind, Reason, RemovedAuthenticator};
+use crate::events::{ChangeKind, KeptAuthenticator, Reason, RemovedAuthenticator};
 
 /// Routes of the admin API, with their OpenAPI operations.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -360,6 +360,21 @@ pub struct KeptByReset {
     pub verification_method: String,
     /// True when the account had none for that contact and the reset enrolled it.
     pub enrolled: bool,
+    /// The contact, masked as the lists show it (`j***@example.com`, `+1******4567`): ask the
+    /// user whether it is theirs. Anyone who held their session could have set and verified
+    /// another address in the pool before the reset.
+    pub contact: String,
+}
+
+impl From<&KeptByReset> for KeptAuthenticator {
+    fn from(kept: &KeptByReset) -> Self {
+        KeptAuthenticator {
+            authenticator_id: kept.id.clone(),
+            verification_method: kept.verification_method.clone(),
+            enrolled: kept.enrolled,
+            contact: kept.contact.clone(),
+        }
+    }
 }
 
 /// What a reset did.
@@ -389,11 +404,12 @@ pub struct ResetResult {
 /// the user's own contact on the account, adding anything needs `add:authenticators`, which only
 /// the enrollment token carries, after a recent sign-in. And no session from before the reset
 /// gets one: Cognito's global sign-out revokes refresh tokens only, so the reset also records the
-/// sign-out, and every route that changes an account or hands out a token refuses an access
+/// sign-out, and every route but `GET /v1/me` and `GET /v1/me/authenticators` refuses an access
 /// token issued before it (401 `invalid_token`). Such a token can still read `GET /v1/me` and
-/// `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the reset
-/// (an enrollment token, a settings URL) cannot be revoked and works for the rest of its 10
-/// minutes: after a takeover, check the audit log for one, and reset again once it has expired.
+/// `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the
+/// sign-out was recorded (an enrollment token, a settings URL) cannot be revoked and works for
+/// the rest of its 10 minutes: after a takeover, check the audit log for one issued up to the
+/// reset's own line, and reset again once it has expired.
 #[utoipa::path(
     post,
     path = "/v1/admin/users/{userId}/reset",
@@ -516,7 +532,11 @@ pub async fn reset_user(
         subject: user_id,
         authenticator: None,
         proof: None,
-        reset: Some((reason, removed.clone())),
+        reset: Some(ResetRecord {
+            reason,
+            removed: removed.clone(),
+            kept: KeptAuthenticator::from(&kept),
+        }),
     };
     audit::record(&state, change, &request_id).await;
     if let Some(error) = failure {
@@ -564,7 +584,18 @@ async fn keep_own_contact(
         id: record.user_authenticator_id,
         verification_method: record.verification_method.to_string(),
         enrolled,
+        contact: masked_contact(contact),
     })
+}
+
+/// The email or phone number of `contact`, masked.
+fn masked_contact(contact: &EnrollVerifiedAuthenticatorRequest) -> String {
+    contact
+        .email
+        .as_deref()
+        .map(mask_email)
+        .or_else(|| contact.phone_number.as_deref().map(mask_phone))
+        .unwrap_or_default()
 }
 
 /// Whether `record` is `contact` enrolled with the same method: the same email or phone number

@@ -7,7 +7,9 @@ use super::AppState;
 use super::request_id::RequestId;
 use super::step_up::Proof;
 use crate::auth::AuthenticatedUser;
-use crate::events::{self, ChangeDetail, ChangeEvent, ChangeKind, Reason, RemovedAuthenticator};
+use crate::events::{
+    self, ChangeDetail, ChangeEvent, ChangeKind, KeptAuthenticator, Reason, RemovedAuthenticator,
+};
 
 /// One change the API made, as it is recorded.
 pub struct Change<'a> {
@@ -20,8 +22,15 @@ pub struct Change<'a> {
     pub authenticator: Option<(&'a str, &'a str)>,
     /// How a recent sign-in was proved, where one was needed.
     pub proof: Option<Proof>,
-    /// A reset's reason and what it removed.
-    pub reset: Option<(Reason, Vec<RemovedAuthenticator>)>,
+    /// What a reset did and why.
+    pub reset: Option<ResetRecord>,
+}
+
+/// A reset's reason, what it removed and what it kept.
+pub struct ResetRecord {
+    pub reason: Reason,
+    pub removed: Vec<RemovedAuthenticator>,
+    pub kept: KeptAuthenticator,
 }
 
 /// Logs the change and publishes it. Never fails: the change has already happened.
@@ -34,9 +43,14 @@ pub async fn record(state: &AppState, change: Change<'_>, request_id: &RequestId
         proof,
         reset,
     } = change;
-    let (reason, removed) = reset.map_or((None, None), |(reason, removed)| {
-        (Some(reason), Some(removed))
-    });
+    let (reason, removed, kept) = match reset {
+        Some(ResetRecord {
+            reason,
+            removed,
+            kept,
+        }) => (Some(reason), Some(removed), Some(kept)),
+        None => (None, None, None),
+    };
     let event = ChangeEvent {
         kind,
         detail: ChangeDetail {
@@ -50,6 +64,7 @@ pub async fn record(state: &AppState, change: Change<'_>, request_id: &RequestId
             proof: proof.map(|proof| proof.as_str().to_owned()),
             reason,
             removed,
+            kept,
         },
     };
     events::record(state.integrations.changes.as_deref(), &event).await;

@@ -1,6 +1,6 @@
 //! The axum extractors for the caller: [`AuthenticatedUser`], a bearer token verified, or a
 //! problem; and [`UnrevokedUser`], the same with a token issued after the user's last sign-out
-//! everywhere, for every route that changes an account or hands out a token.
+//! everywhere, for every route but the two that only read the caller's own account.
 
 use std::sync::Arc;
 

@@ -67,8 +67,8 @@ fn problems(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
 }
 
 /// 401 and 503: every route behind a bearer token (the routes that take a step-up token can
-/// also answer 503 when its earlier uses cannot be checked, and the routes that change an
-/// account or hand out a token when sign-outs cannot be).
+/// also answer 503 when its earlier uses cannot be checked, and every route but the two that
+/// read the caller's own account when sign-outs cannot be).
 pub struct AuthProblems;
 
 impl IntoResponses for AuthProblems {
@@ -76,18 +76,19 @@ impl IntoResponses for AuthProblems {
         problems(&[
             (
                 "401",
-                "`invalid_token`: missing, malformed, expired or foreign access token; on the \
-                 routes that change an account or hand out a token (all but `GET /v1/me` and \
-                 `GET /v1/me/authenticators`), also one issued before the user was last signed out \
-                 everywhere by a help-desk reset",
+                "`invalid_token`: missing, malformed, expired or foreign access token; on every \
+                 route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before \
+                 the user was last signed out everywhere by a help-desk reset",
             ),
             (
                 "503",
                 "`jwks_unavailable`: the pool's signing keys could not be fetched; \
                  `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the \
-                 token's earlier uses could not be checked; `session_check_unavailable` (the same \
-                 routes): sign-outs could not be checked or \
-                 recorded; nothing was changed",
+                 token's earlier uses could not be checked, nothing was changed; \
+                 `session_check_unavailable` (all but `GET /v1/me` and \
+                 `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a \
+                 reset's sign-out could not be recorded (the user is signed out of Cognito), no \
+                 authenticator was changed",
             ),
         ])
     }

@@ -254,8 +254,8 @@ impl ApiError {
                     .into()
             }
             ApiError::SignOutStoreUnavailable => {
-                "Sign-outs could not be checked or recorded, so nothing was changed; retry \
-                 shortly."
+                "Sign-outs could not be checked or recorded, so no authenticator was changed; \
+                 retry shortly."
                     .into()
             }
             ApiError::UpstreamMisconfigured => {

@@ -27,7 +27,7 @@ pub struct CognitoConfig {
 }
 
 /// The largest clock-skew allowance accepted; more would make expiry meaningless.
-const MAX_LEEWAY_SECONDS: u64 = 300;
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
 /// Enough for every user active within a token's lifetime on one instance; ≈ 0.5 KB each.
 pub const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE: usize = 4096;
 const MAX_VERIFIED_TOKEN_CACHE_SIZE: u64 = 1_000_000;

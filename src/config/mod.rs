@@ -26,7 +26,7 @@ pub use authsignal::{
     AuthsignalConfig, DEFAULT_AUTHSIGNAL_API_URL, DEFAULT_AUTHSIGNAL_CONNECT_TIMEOUT,
     DEFAULT_AUTHSIGNAL_TIMEOUT, normalise_authsignal_url,
 };
-pub use cognito::CognitoConfig;
+pub use cognito::{CognitoConfig, MAX_LEEWAY_SECONDS};
 pub use integrations::{DEFAULT_EVENT_SOURCE, IntegrationsConfig};
 pub use notices::NoticeConfig;
 pub use server::ServerConfig;

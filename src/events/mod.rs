@@ -111,6 +111,9 @@ pub struct ChangeDetail {
     /// Every authenticator a reset removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed: Option<Vec<RemovedAuthenticator>>,
+    /// The authenticator of the user's own contact that a reset left on the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<KeptAuthenticator>,
 }
 
 /// The help desk's reason: a short code to count by and the words of whoever acted.
@@ -126,6 +129,19 @@ pub struct Reason {
 pub struct RemovedAuthenticator {
     pub authenticator_id: String,
     pub verification_method: String,
+}
+
+/// What a reset left on the account: the authenticator of the user's own verified contact, and
+/// that contact masked (`j***@example.com`, `+1******4567`), so whoever reads the record can ask
+/// the user whether it is theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptAuthenticator {
+    pub authenticator_id: String,
+    pub verification_method: String,
+    /// True when the account lacked it and the reset enrolled it.
+    pub enrolled: bool,
+    pub contact: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

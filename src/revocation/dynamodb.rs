@@ -4,14 +4,16 @@
 //! Item: `{ challengeDigest: S, signedOutAt: N, expiresAt: N }`. The key is the hex SHA-256 of
 //! `("signed-out", sub)`, never the user id; a step-up digest hashes three parts, so the two
 //! kinds of item cannot share a key. `expiresAt` (the table's TTL) is a day after the sign-out.
-//! Recording is one `PutItem` (the later sign-out wins), reading one strongly consistent
-//! `GetItem`; the functions need `dynamodb:PutItem` and `dynamodb:GetItem` on the table.
+//! Recording is one `PutItem`, conditional on no later sign-out being there; reading is one
+//! strongly consistent `GetItem`. The functions need `dynamodb:PutItem` (the admin function)
+//! and `dynamodb:GetItem` (both API functions) on the table.
 
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{SIGN_OUT_MEMORY, SignOutStoreError, SignOuts, epoch_seconds};
@@ -47,22 +49,31 @@ fn unavailable(error: impl std::error::Error) -> SignOutStoreError {
 #[async_trait]
 impl SignOuts for DynamoDbSignOuts {
     async fn record(&self, user_id: &str, at: SystemTime) -> Result<(), SignOutStoreError> {
-        self.client
+        let signed_out_at = AttributeValue::N(epoch_seconds(at).to_string());
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item(KEY_ATTRIBUTE, AttributeValue::S(sign_out_key(user_id)))
-            .item(
-                SIGNED_OUT_AT_ATTRIBUTE,
-                AttributeValue::N(epoch_seconds(at).to_string()),
-            )
+            .item(SIGNED_OUT_AT_ATTRIBUTE, signed_out_at.clone())
             .item(
                 EXPIRY_ATTRIBUTE,
                 AttributeValue::N(epoch_seconds(at + SIGN_OUT_MEMORY).to_string()),
             )
+            // Two resets at once: the later sign-out stays.
+            .condition_expression("attribute_not_exists(#key) OR #at < :at")
+            .expression_attribute_names("#key", KEY_ATTRIBUTE)
+            .expression_attribute_names("#at", SIGNED_OUT_AT_ATTRIBUTE)
+            .expression_attribute_values(":at", signed_out_at)
             .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(()),
+                _ => Err(unavailable(error)),
+            },
+        }
     }
 
     async fn last(&self, user_id: &str) -> Result<Option<u64>, SignOutStoreError> {

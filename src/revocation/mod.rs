@@ -31,9 +31,13 @@ pub trait SessionRevoker: Send + Sync {
     async fn revoke_all(&self, user_id: &str) -> Result<(), RevokeError>;
 }
 
-/// How long a sign-out is remembered: Cognito's longest access-token validity (one day), after
-/// which no token issued before the sign-out can verify anyway.
-pub const SIGN_OUT_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a sign-out is remembered: Cognito's longest access-token validity (one day) plus the
+/// largest `JWT_LEEWAY_SECONDS`, after which no token issued before the sign-out can verify.
+pub const SIGN_OUT_MEMORY: Duration =
+    Duration::from_secs(24 * 60 * 60 + crate::config::MAX_LEEWAY_SECONDS);
+
+/// How far ahead of ours the token issuer's clock may run, beyond `JWT_LEEWAY_SECONDS`.
+pub const ISSUER_CLOCK_MARGIN: Duration = Duration::from_secs(1);
 
 /// The sign-out store could not record or tell.
 #[derive(Debug, thiserror::Error)]
@@ -44,26 +48,27 @@ pub struct SignOutStoreError(pub String);
 /// a token's `iat`).
 #[async_trait]
 pub trait SignOuts: Send + Sync {
-    /// Records that `user_id` was signed out everywhere at `at`; remembered for
-    /// [`SIGN_OUT_MEMORY`].
+    /// Records that `user_id` was signed out everywhere at `at`, unless a later sign-out is
+    /// recorded already; remembered for [`SIGN_OUT_MEMORY`].
     async fn record(&self, user_id: &str, at: SystemTime) -> Result<(), SignOutStoreError>;
 
     /// The second of the user's last recorded sign-out, if one is remembered.
     async fn last(&self, user_id: &str) -> Result<Option<u64>, SignOutStoreError>;
 }
 
-/// Whether a token issued at `issued_at` (its `iat`) predates a sign-out at `signed_out_at`.
+/// Whether a token issued at `issued_at` (its `iat`) may predate a sign-out at `signed_out_at`.
 /// `iat` has whole seconds, so a token of the sign-out's own second cannot be told from one
-/// issued just before it and counts as earlier (a sign-in in that second is asked to sign in
-/// again); `leeway` covers a clock of the token's issuer ahead of ours. A token without `iat`
-/// cannot show it is newer.
+/// issued just before it, and the issuer's clock may run ahead of ours (by up to `leeway` plus
+/// [`ISSUER_CLOCK_MARGIN`]): such tokens count as earlier, and a sign-in that close after the
+/// sign-out is asked to sign in again. A token without `iat` cannot show it is newer.
 pub fn issued_before_sign_out(
     issued_at: Option<i64>,
     signed_out_at: u64,
     leeway: Duration,
 ) -> bool {
+    let margin = leeway + ISSUER_CLOCK_MARGIN;
     issued_at.is_none_or(|iat| {
-        i128::from(iat) <= i128::from(signed_out_at) + i128::from(leeway.as_secs())
+        i128::from(iat) <= i128::from(signed_out_at) + i128::from(margin.as_secs())
     })
 }
 
@@ -85,10 +90,11 @@ impl SignOuts for MemorySignOuts {
         let now = SystemTime::now();
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         last.retain(|_, (_, forget_at)| *forget_at > now);
-        last.insert(
-            user_id.to_owned(),
-            (epoch_seconds(at), at + SIGN_OUT_MEMORY),
-        );
+        let recorded = (epoch_seconds(at), at + SIGN_OUT_MEMORY);
+        let entry = last.entry(user_id.to_owned()).or_insert(recorded);
+        if recorded.0 > entry.0 {
+            *entry = recorded;
+        }
         Ok(())
     }
 
@@ -107,42 +113,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_of_the_sign_outs_own_second_or_earlier_predates_it() {
+    fn a_token_of_the_sign_outs_second_or_the_next_may_predate_it() {
         let none = Duration::ZERO;
         assert!(issued_before_sign_out(Some(99), 100, none));
         assert!(issued_before_sign_out(Some(100), 100, none));
-        assert!(!issued_before_sign_out(Some(101), 100, none));
+        // The issuer's clock may be a little ahead of ours.
+        assert!(issued_before_sign_out(Some(101), 100, none));
+        assert!(!issued_before_sign_out(Some(102), 100, none));
         assert!(issued_before_sign_out(None, 100, none));
-        // With leeway, the issuer's clock may run that much ahead of ours.
-        assert!(issued_before_sign_out(
-            Some(102),
-            100,
-            Duration::from_secs(2)
-        ));
-        assert!(!issued_before_sign_out(
-            Some(103),
-            100,
-            Duration::from_secs(2)
-        ));
+        // With leeway, that much further.
+        let two = Duration::from_secs(2);
+        assert!(issued_before_sign_out(Some(103), 100, two));
+        assert!(!issued_before_sign_out(Some(104), 100, two));
         // Absurd values do not overflow.
         assert!(issued_before_sign_out(Some(i64::MIN), u64::MAX, none));
         assert!(!issued_before_sign_out(Some(i64::MAX), 0, none));
     }
 
     #[tokio::test]
-    async fn memory_keeps_each_users_latest_sign_out_for_a_day() {
+    async fn memory_keeps_each_users_latest_sign_out_until_no_older_token_can_verify() {
         let sign_outs = MemorySignOuts::default();
         assert_eq!(sign_outs.last("user-1").await.unwrap(), None);
-        let earlier = UNIX_EPOCH + Duration::from_secs(1_000);
         let now = SystemTime::now();
-        sign_outs.record("user-1", earlier).await.unwrap();
-        // Long past: forgotten, as no token issued before it can still verify.
-        assert_eq!(sign_outs.last("user-1").await.unwrap(), None);
         sign_outs.record("user-1", now).await.unwrap();
+        // An earlier sign-out recorded late does not undo the later one.
+        let earlier = now - Duration::from_secs(60);
+        sign_outs.record("user-1", earlier).await.unwrap();
         assert_eq!(
             sign_outs.last("user-1").await.unwrap(),
             Some(epoch_seconds(now))
         );
         assert_eq!(sign_outs.last("user-2").await.unwrap(), None);
+        // Older than a day and the largest leeway: forgotten.
+        let long_ago = now - SIGN_OUT_MEMORY - Duration::from_secs(1);
+        sign_outs.record("user-3", long_ago).await.unwrap();
+        assert_eq!(sign_outs.last("user-3").await.unwrap(), None);
+        let just_within = now - SIGN_OUT_MEMORY + Duration::from_secs(60);
+        sign_outs.record("user-4", just_within).await.unwrap();
+        assert!(sign_outs.last("user-4").await.unwrap().is_some());
     }
 }

@@ -474,6 +474,7 @@ impl SignInChallenge {
                 proof: None,
                 reason: None,
                 removed: None,
+                kept: None,
             },
         };
         events::record(self.changes.as_deref(), &removed).await;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::dev::DevServer;
 use crate::local_client::LocalClient;
-use crate::sign_outs::next_second;
+use crate::sign_outs::past_the_sign_out;
 
 const CLIENT_ID: &str = "localdevclient";
 const ADMIN_GROUP: &str = "authenticator-admins";
@@ -121,9 +121,13 @@ async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign
     assert_eq!(methods, ["EMAIL_OTP"], "{done}");
     assert_eq!(
         done["kept"],
-        json!({ "id": own, "verificationMethod": "EMAIL_OTP", "enrolled": false })
+        json!({ "id": own, "verificationMethod": "EMAIL_OTP", "enrolled": false,
+                "contact": "r***@example.com" })
     );
-    assert!(!done.to_string().contains("@example.com"), "{done}");
+    assert!(
+        !done.to_string().contains("reset-me@") && !done.to_string().contains("reset-me-work"),
+        "only the masked contact: {done}"
+    );
     let left = local.list(access).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], own.as_str());
@@ -227,7 +231,7 @@ async fn no_token_from_before_a_reset_can_enroll_its_holders_address_and_sign_in
     );
     // Even a session the sign-out lets through (issued after it, signed in long before) gets a
     // settings token that cannot add anything: the account is not empty.
-    next_second().await;
+    past_the_sign_out().await;
     let response = settings_url(local.mint(&sub, &[], 3_600).await).await;
     assert_eq!(response.status(), 200);
     let url = response.json::<Value>().await.unwrap()["url"]
@@ -323,7 +327,7 @@ async fn no_session_from_before_a_reset_can_enroll_or_change_anything_after_it()
     assert_eq!(left[0]["id"], kept);
 
     // The user's own sign-in after the reset acts again.
-    next_second().await;
+    past_the_sign_out().await;
     let started = start_round(&local, "reset-session").await;
     let token = started["ChallengeParameters"]["token"].as_str().unwrap();
     let answer = local.answer_email_challenge(token, email).await;
@@ -376,6 +380,7 @@ async fn a_reset_enrolls_the_users_own_email_when_the_account_lacks_it() {
     );
     assert_eq!(done["kept"]["enrolled"], true, "{done}");
     assert_eq!(done["kept"]["verificationMethod"], "EMAIL_OTP");
+    assert_eq!(done["kept"]["contact"], "r***@example.com");
     let left = local.list(access).await;
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(left[0]["id"], done["kept"]["id"]);
@@ -651,6 +656,7 @@ async fn a_user_with_only_a_verified_phone_keeps_it_as_their_sms_authenticator()
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["kept"]["verificationMethod"], "SMS", "{done}");
     assert_eq!(done["kept"]["enrolled"], true);
+    assert_eq!(done["kept"]["contact"], "+4*******0123");
     let removed: Vec<&str> = done["removed"]
         .as_array()
         .unwrap()

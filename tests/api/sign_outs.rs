@@ -12,7 +12,8 @@ use cognito_authsignal::replay::MemoryReplayStore;
 use cognito_authsignal::replay::dynamodb::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 use cognito_authsignal::revocation::dynamodb::{DynamoDbSignOuts, SIGNED_OUT_AT_ATTRIBUTE};
 use cognito_authsignal::revocation::{
-    MemorySignOuts, SIGN_OUT_MEMORY, SignOutStoreError, SignOuts, epoch_seconds,
+    ISSUER_CLOCK_MARGIN, MemorySignOuts, SIGN_OUT_MEMORY, SignOutStoreError, SignOuts,
+    epoch_seconds,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -37,7 +38,13 @@ async fn contract(store: Arc<dyn SignOuts>) {
     assert_eq!(
         store.last("u-1").await.unwrap(),
         Some(epoch_seconds(now)),
-        "the last sign-out counts"
+        "a later sign-out counts"
+    );
+    store.record("u-1", earlier).await.unwrap();
+    assert_eq!(
+        store.last("u-1").await.unwrap(),
+        Some(epoch_seconds(now)),
+        "an earlier one recorded late does not undo it"
     );
     assert_eq!(store.last("u-2").await.unwrap(), None, "per user");
     // Older than the longest-lived access token: forgotten, even before anything deletes it.
@@ -111,15 +118,15 @@ async fn enrollment_token(instance: &LocalClient, token: &str) -> reqwest::Respo
         .await
 }
 
-/// Waits until the clock is past the second it reads now: a token issued after this is newer
-/// than a sign-out recorded before it (`iat` has whole seconds).
-pub(crate) async fn next_second() {
-    let into_second = SystemTime::now()
+/// Waits until a token issued from now on is newer than a sign-out recorded before this call,
+/// by more than `revocation::ISSUER_CLOCK_MARGIN` (`iat` has whole seconds).
+pub(crate) async fn past_the_sign_out() {
+    let now = SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let rest = Duration::from_secs(1) - Duration::from_nanos(into_second.into());
-    tokio::time::sleep(rest + Duration::from_millis(50)).await;
+        .unwrap();
+    let margin = 1 + ISSUER_CLOCK_MARGIN.as_secs();
+    let target = Duration::from_secs(now.as_secs() + margin) + Duration::from_millis(50);
+    tokio::time::sleep(target - now).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +166,7 @@ async fn a_reset_on_one_instance_signs_the_session_out_on_another() {
     );
     // Reading is left to the token's expiry.
     assert_eq!(account_function.list(&session).await.len(), 1);
-    next_second().await;
+    past_the_sign_out().await;
     let after = admin_function.token(sub, &[], 0);
     assert_eq!(
         enrollment_token(&account_function, &after).await.status(),
@@ -258,4 +265,41 @@ async fn a_reset_whose_sign_out_cannot_be_recorded_removes_nothing() {
     let left: Vec<Value> = stack.list(&session).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], enrolled.as_str());
+}
+
+#[tokio::test]
+async fn every_route_but_the_two_reads_of_ones_own_account_refuses_a_signed_out_token() {
+    // Table-driven over the OpenAPI document, so a route added without the check fails here.
+    let sign_outs = Arc::new(MemorySignOuts::default());
+    let stack = Stack::with_integrations(Integrations {
+        directory: Some(Arc::new(SignsOut)),
+        sign_outs: sign_outs.clone(),
+        ..Integrations::default()
+    })
+    .await;
+    let sub = "u-every-route";
+    let token = stack.token(sub, &[ADMIN_GROUP], 60);
+    sign_outs.record(sub, SystemTime::now()).await.unwrap();
+
+    let document = serde_json::to_value(cognito_authsignal::api::openapi()).unwrap();
+    let mut refused = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{userId}", "u-someone")
+            .replace("{authenticatorId}", "auth-1");
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method == Method::POST).then(|| json!({}));
+            let response = stack.call(method.clone(), &concrete, &token, body).await;
+            let reads_own_account = method == Method::GET
+                && ["/v1/me", "/v1/me/authenticators"].contains(&path.as_str());
+            if reads_own_account {
+                assert_eq!(response.status(), 200, "{method} {path}");
+            } else {
+                assert_problem(response, 401, "invalid_token").await;
+                refused.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert_eq!(refused.len(), 8, "{refused:?}");
 }

@@ -169,8 +169,12 @@ function statusLabel(status: string): string {
   return labels[status] ?? status.toLowerCase().replace(/_/g, " ");
 }
 
-/** What a reset left on the account: the user's own email (or phone number), kept or enrolled. */
+/**
+ * What a reset left on the account: the user's own email (or phone number), kept or enrolled,
+ * masked; the help desk confirms it with the user, since whoever held their session could have
+ * changed it.
+ */
 function keptText(kept: components["schemas"]["ResetResult"]["kept"]): string {
   const contact = kept.verificationMethod === "SMS" ? "phone number" : "email";
-  return `, ${kept.enrolled ? "enrolled" : "kept"} their own ${contact}`;
+  return `, ${kept.enrolled ? "enrolled" : "kept"} their own ${contact} ${kept.contact} (confirm it with them)`;
 }

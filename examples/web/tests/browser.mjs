@@ -803,7 +803,7 @@ if (config.challengeUi === "prebuilt") {
     // never without one (a token from before the reset could otherwise enroll anything).
     await expectStatus(
       adminPage,
-      new RegExp(`^Reset ${alice.username}: 1 sign-in method removed, enrolled their own email, signed out everywhere\\.$`),
+      new RegExp(`^Reset ${alice.username}: 1 sign-in method removed, enrolled their own email a\\*\\*\\*@example\\.com \\(confirm it with them\\), signed out everywhere\\.$`),
     );
     // For the wrapper, which finds the user's notice in dev's log.
     console.log(`# reset user ${aliceId}`);

@@ -204,11 +204,12 @@ export interface paths {
          *     the user's own contact on the account, adding anything needs `add:authenticators`, which only
          *     the enrollment token carries, after a recent sign-in. And no session from before the reset
          *     gets one: Cognito's global sign-out revokes refresh tokens only, so the reset also records the
-         *     sign-out, and every route that changes an account or hands out a token refuses an access
+         *     sign-out, and every route but `GET /v1/me` and `GET /v1/me/authenticators` refuses an access
          *     token issued before it (401 `invalid_token`). Such a token can still read `GET /v1/me` and
-         *     `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the reset
-         *     (an enrollment token, a settings URL) cannot be revoked and works for the rest of its 10
-         *     minutes: after a takeover, check the audit log for one, and reset again once it has expired.
+         *     `GET /v1/me/authenticators` until it expires. An Authsignal token handed out before the
+         *     sign-out was recorded (an enrollment token, a settings URL) cannot be revoked and works for
+         *     the rest of its 10 minutes: after a takeover, check the audit log for one issued up to the
+         *     reset's own line, and reset again once it has expired.
          */
         post: operations["resetUser"];
         delete?: never;
@@ -294,6 +295,12 @@ export interface components {
             verificationMethod: string;
             /** @description True when the account had none for that contact and the reset enrolled it. */
             enrolled: boolean;
+            /**
+             * @description The contact, masked as the lists show it (`j***@example.com`, `+1******4567`): ask the
+             *     user whether it is theirs. Anyone who held their session could have set and verified
+             *     another address in the pool before the reset.
+             */
+            contact: string;
         };
         Me: {
             /** @description The token's `sub`; the Authsignal user id. */
@@ -450,7 +457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -459,7 +466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -488,7 +495,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticatorList"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -506,7 +513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -560,7 +567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -614,7 +621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -665,7 +672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -719,7 +726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -772,7 +779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -817,7 +824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -868,7 +875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -922,7 +929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -980,7 +987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1016,7 +1023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1066,7 +1073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1093,7 +1100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1145,7 +1152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1190,7 +1197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,7 +1251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on the routes that change an account or hand out a token (all but `GET /v1/me` and `GET /v1/me/authenticators`), also one issued before the user was last signed out everywhere by a help-desk reset */
+            /** @description `invalid_token`: missing, malformed, expired or foreign access token; on every route but `GET /v1/me` and `GET /v1/me/authenticators`, also one issued before the user was last signed out everywhere by a help-desk reset */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,7 +1332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked; `session_check_unavailable` (the same routes): sign-outs could not be checked or recorded; nothing was changed */
+            /** @description `jwks_unavailable`: the pool's signing keys could not be fetched; `replay_store_unavailable` (routes taking `Authsignal-Validation-Token`): the token's earlier uses could not be checked, nothing was changed; `session_check_unavailable` (all but `GET /v1/me` and `GET /v1/me/authenticators`): the caller's last sign-out could not be read, or a reset's sign-out could not be recorded (the user is signed out of Cognito), no authenticator was changed */
             503: {
                 headers: {
                     [name: string]: unknown;
