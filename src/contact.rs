@@ -98,18 +98,22 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
-/// `+14155554567` → `+1******4567`: the first two and last four characters stay.
+/// `+14155554567` → `+1******4567`: the first two and last four characters stay, and at least
+/// six are hidden; a shorter number keeps only its last two (`+2901234` → `+2****34`, since the
+/// hidden digits there would be little more than a country code), one of six characters or
+/// fewer nothing.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
     if chars.len() <= 6 {
         return "*".repeat(chars.len());
     }
-    let hidden = chars.len() - 6;
+    let shown_tail = if chars.len() >= 12 { 4 } else { 2 };
+    let hidden = chars.len() - 2 - shown_tail;
     format!(
         "{}{}{}",
         chars[..2].iter().collect::<String>(),
         "*".repeat(hidden),
-        chars[chars.len() - 4..].iter().collect::<String>()
+        chars[chars.len() - shown_tail..].iter().collect::<String>()
     )
 }
 
@@ -183,6 +187,11 @@ mod tests {
         assert_eq!(mask_email("jane@example.com"), "j***@example.com");
         assert_eq!(mask_email("j@x.io"), "j***@x.io");
         assert_eq!(mask_phone("+14155554567"), "+1******4567");
+        assert_eq!(mask_phone("+447700900123"), "+4*******0123");
+        // Short numbers: the last four would leave little more than the country code hidden.
+        assert_eq!(mask_phone("+2901234"), "+2****34");
+        assert_eq!(mask_phone("+35312345678"), "+3******5678");
+        assert_eq!(mask_phone("+3531234567"), "+3*******67");
         assert_eq!(mask_phone("+123"), "****");
     }
 }

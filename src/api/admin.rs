@@ -595,7 +595,7 @@ fn masked_contact(contact: &EnrollVerifiedAuthenticatorRequest) -> String {
         .as_deref()
         .map(mask_email)
         .or_else(|| contact.phone_number.as_deref().map(mask_phone))
-        .unwrap_or_default()
+        .unwrap_or_else(|| "***".into())
 }
 
 /// Whether `record` is `contact` enrolled with the same method: the same email or phone number

@@ -184,6 +184,9 @@ pub async fn record(publisher: Option<&dyn ChangePublisher>, event: &ChangeEvent
             .map(|r| format!("{}:{}", r.verification_method, r.authenticator_id))
             .collect::<Vec<_>>()
             .join(","),
+        kept = %detail.kept.as_ref().map_or(String::new(), |k| {
+            format!("{}:{}:{}", k.verification_method, k.authenticator_id, k.contact)
+        }),
         "audit"
     );
     if let Some(publisher) = publisher {

@@ -3,7 +3,8 @@
 //!
 //! Item: `{ challengeDigest: S, signedOutAt: N, expiresAt: N }`. The key is the hex SHA-256 of
 //! `("signed-out", sub)`, never the user id; a step-up digest hashes three parts, so the two
-//! kinds of item cannot share a key. `expiresAt` (the table's TTL) is a day after the sign-out.
+//! kinds of item cannot share a key. `expiresAt` (the table's TTL) is [`SIGN_OUT_MEMORY`] after
+//! the sign-out.
 //! Recording is one `PutItem`, conditional on no later sign-out being there; reading is one
 //! strongly consistent `GetItem`. The functions need `dynamodb:PutItem` (the admin function)
 //! and `dynamodb:GetItem` (both API functions) on the table.

@@ -7,9 +7,9 @@
 //! Cognito's global sign-out invalidates the user's refresh tokens (no new access tokens), but
 //! an access token already issued still verifies by its signature until it expires (one hour by
 //! default). [`SignOuts`] closes that gap for this API where it matters most, after a help-desk
-//! reset: it keeps, per user, the second of the reset's sign-out, and the routes that change an
-//! account or hand out an Authsignal token refuse an access token issued at or before it
-//! (`api::authenticated::UnrevokedUser`). A removal's revocation records nothing: it would end
+//! reset: it keeps, per user, the second of the reset's sign-out, and every route but the two
+//! that only read the caller's own account refuses an access token issued up to it
+//! (`api::authenticated::UnrevokedUser`, [`issued_before_sign_out`]). A removal's revocation records nothing: it would end
 //! the remover's own session at its next change.
 
 pub mod cognito;
@@ -31,13 +31,16 @@ pub trait SessionRevoker: Send + Sync {
     async fn revoke_all(&self, user_id: &str) -> Result<(), RevokeError>;
 }
 
-/// How long a sign-out is remembered: Cognito's longest access-token validity (one day) plus the
-/// largest `JWT_LEEWAY_SECONDS`, after which no token issued before the sign-out can verify.
-pub const SIGN_OUT_MEMORY: Duration =
-    Duration::from_secs(24 * 60 * 60 + crate::config::MAX_LEEWAY_SECONDS);
-
 /// How far ahead of ours the token issuer's clock may run, beyond `JWT_LEEWAY_SECONDS`.
 pub const ISSUER_CLOCK_MARGIN: Duration = Duration::from_secs(1);
+
+/// How long a sign-out is remembered: until no token it refuses can verify any more. Such a token
+/// was issued at most the largest `JWT_LEEWAY_SECONDS` plus [`ISSUER_CLOCK_MARGIN`] after it (by
+/// our clock), lives at most Cognito's longest access-token validity (one day), and verifies for
+/// the leeway past its expiry.
+pub const SIGN_OUT_MEMORY: Duration = Duration::from_secs(
+    24 * 60 * 60 + 2 * crate::config::MAX_LEEWAY_SECONDS + ISSUER_CLOCK_MARGIN.as_secs(),
+);
 
 /// The sign-out store could not record or tell.
 #[derive(Debug, thiserror::Error)]

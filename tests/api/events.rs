@@ -378,3 +378,47 @@ async fn a_foreign_authenticator_removed_at_sign_in_puts_one_event_that_matches_
     assert_eq!(detail["clientId"], "apitestclient");
     assert!(!events[0].to_string().contains("attacker@"));
 }
+
+#[test]
+fn every_masked_contact_a_reset_can_keep_matches_the_user_reset_schema() {
+    use cognito_authsignal::contact::{mask_email, mask_phone};
+    let validator = schema(ChangeKind::UserReset);
+    let detail = |method: &str, contact: &str| {
+        json!({
+            "actor": "u-admin", "subject": "u-user", "requestId": "req-1", "clientId": "web",
+            "reason": { "code": "lost_device", "text": "Lost the phone." },
+            "removed": [],
+            "kept": { "authenticatorId": "a-1", "verificationMethod": method, "enrolled": true,
+                      "contact": contact },
+        })
+    };
+    let emails = [
+        "jane@example.com",
+        "j@x.io",
+        "@example.com",
+        "no-at-sign",
+        "jane@",
+    ];
+    let phones = [
+        "+14155554567",
+        "+447700900123",
+        "+2901234",
+        "+3531234567",
+        "+61",
+        "+1234567",
+    ];
+    let masks = emails
+        .iter()
+        .map(|email| ("EMAIL_OTP", mask_email(email)))
+        .chain(phones.iter().map(|phone| ("SMS", mask_phone(phone))));
+    for (method, contact) in masks {
+        let errors: Vec<String> = validator
+            .iter_errors(&detail(method, &contact))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{contact}: {errors:?}");
+    }
+    // And the schema tells a full address from a masked one.
+    assert!(!validator.is_valid(&detail("EMAIL_OTP", "jane@example.com")));
+    assert!(!validator.is_valid(&detail("SMS", "+14155554567")));
+}

@@ -107,6 +107,10 @@ async fn a_reset_signs_out_removes_all_but_the_users_own_email_and_the_next_sign
         "{audit}"
     );
     assert!(
+        audit.contains(":r***@example.com"),
+        "the kept contact, masked: {audit}"
+    );
+    assert!(
         !audit.contains("reset-me@example.com") && !audit.contains("900123"),
         "{audit}"
     );

@@ -1,6 +1,6 @@
-//! Sign-outs that stick: after a reset, every route that changes an account or hands out a
-//! token refuses access tokens issued before it, on every instance sharing the table, while
-//! the two `GET /v1/me` routes still read; one contract for both stores (in memory, DynamoDB on
+//! Sign-outs that stick: after a reset, every route but `GET /v1/me` and
+//! `GET /v1/me/authenticators` (which still read) refuses access tokens issued before it, on
+//! every instance sharing the table; one contract for both stores (in memory, DynamoDB on
 //! moto), and a table that cannot be reached fails closed.
 
 use std::sync::Arc;
@@ -81,7 +81,7 @@ async fn the_dynamodb_store_keeps_the_contract_in_the_replay_table_without_user_
         assert_eq!(
             expires,
             signed_out + SIGN_OUT_MEMORY.as_secs(),
-            "TTL a day on"
+            "TTL when no refused token can verify"
         );
     }
 }
@@ -119,7 +119,8 @@ async fn enrollment_token(instance: &LocalClient, token: &str) -> reqwest::Respo
 }
 
 /// Waits until a token issued from now on is newer than a sign-out recorded before this call,
-/// by more than `revocation::ISSUER_CLOCK_MARGIN` (`iat` has whole seconds).
+/// by more than `revocation::ISSUER_CLOCK_MARGIN` (`iat` has whole seconds; the tests' stacks
+/// run with no `JWT_LEEWAY_SECONDS`).
 pub(crate) async fn past_the_sign_out() {
     let now = SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
