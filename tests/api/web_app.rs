@@ -2,7 +2,8 @@
 //! Playwright against the real `dev` binary, which serves it: sign-up, email-OTP and passkey
 //! sign-in (Chromium's virtual authenticator), passkey sign-in without a username (autofill and
 //! the button), the WebAuthn Signal API calls and their effect on the authenticator, enrollment,
-//! step-up, authenticator apps (TOTP) and SMS, the help desk (search by email, reset), the error
+//! step-up, authenticator apps (TOTP) and SMS, the help desk (search by email, reset, and the
+//! reset session's next change sending the user back to sign in), the error
 //! paths, the pre-built UI variant and password-then-MFA sign-in (`CUSTOM_WITH_SRP`)
 //! (`examples/web/tests/browser.mjs`); the first run with `--aws-local`, so the reset's notice
 //! to the user is in dev's log. On each screen the script runs axe-core (no serious or critical
@@ -112,6 +113,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
         "ok - the first user's page, reloaded, still shows the passkey",
         "ok - help desk: search by email finds the first user, masked, with one authenticator",
         "ok - help desk: reset with a reason; every authenticator but the user's own email is removed and the user is signed out",
+        "ok - after the reset, the old session's next change is refused: back to signing in, saying why",
         "ok - after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email",
         "ok - an enrollment whose token expired",
         "ok - an unknown username, and a username that is taken, get answers in plain words",
@@ -126,7 +128,7 @@ async fn the_example_app_works_end_to_end_in_chromium_with_email_codes_and_passk
     ] {
         assert!(stdout.contains(step), "missing `{step}`:\n{stdout}");
     }
-    assert!(stdout.contains("36 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("37 passed, 0 failed"), "{stdout}");
     // The user the help desk reset was told: the notice went to their verified email.
     let reset_user = stdout
         .lines()
@@ -188,5 +190,9 @@ async fn the_example_app_signs_in_with_a_password_then_the_challenge() {
         stdout.contains("ok - password-then-MFA: no passkey sign-in without a username"),
         "{stdout}"
     );
-    assert!(stdout.contains("28 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("ok - after the reset, the old session's next change is refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
 }

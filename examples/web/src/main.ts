@@ -27,7 +27,13 @@ async function start(): Promise<void> {
     },
   });
   initAuthsignal({ tenantId: config.authsignalTenantId, baseUrl: config.authsignalApiUrl });
-  initApi(config.apiUrl);
+  // The API ended the session (a help-desk reset signs the user out everywhere): back to
+  // signing in, saying why.
+  initApi(config.apiUrl, async (message) => {
+    await signOut().catch(() => undefined);
+    await show(config);
+    showError(message);
+  });
   initStepUp(config.challengeUi);
   await show(config);
 }

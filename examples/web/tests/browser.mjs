@@ -810,11 +810,23 @@ if (config.challengeUi === "prebuilt") {
     await expectMethods(adminList, ["EMAIL_OTP"]);
   });
 
+  await step("after the reset, the old session's next change is refused: back to signing in, saying why", async () => {
+    currentPage = page;
+    allowResponse(401, /\/v1\/me\/authenticators\/enrollment-token$/, "401 invalid_token: the reset signed this session out");
+    allowResponse(400, /\/local\/cognito\/?$/, "400 from the pool: the reset revoked the refresh token Amplify revokes at sign-out");
+    // Autofill would answer the sign-in screen at once; the next step reloads to offer it.
+    await withoutAutofill(page);
+    await page.getByTestId("add-passkey").click();
+    await page.getByTestId("sign-in-screen").waitFor();
+    await expectStatus(page, /^Invalid token: You were signed out everywhere after this token was issued; sign in again\.$/);
+    assert.equal(await page.getByTestId("account").count(), 0, "the account page is gone");
+  });
+
   await step("after the reset, the passkey is refused (and signalled unknown); the next sign-in proves the user's own email", async () => {
     currentPage = page;
     allowResponse(400, /\/local\/cognito\/?$/, "400 from the pool: the reset revoked the refresh token Amplify revokes at sign-out");
     assert.equal((await authenticator.credentials()).length, 1, "the passkey is still in the authenticator");
-    await page.getByTestId("sign-out").click();
+    await page.reload();
     if (!withPassword) {
       // Autofill offers the passkey the password manager still holds; the site no longer knows it.
       await expectStatus(page, /not registered here any more/);

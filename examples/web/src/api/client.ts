@@ -20,11 +20,34 @@ const bearerToken: Middleware = {
   },
 };
 
+/**
+ * A 401 means the session is over: Amplify refreshes a token before it expires, so the user was
+ * signed out everywhere (a help-desk reset) or the session was revoked. The app is told, with the
+ * API's words, once per session.
+ */
+let onSessionEnded: (message: string) => Promise<void> = async () => undefined;
+let ending: Promise<void> | undefined;
+
+const sessionEnded: Middleware = {
+  async onResponse({ response }) {
+    if (response.status !== 401) return undefined;
+    const problem: unknown = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
+    ending ??= onSessionEnded(problemMessage(problem, response)).finally(() => (ending = undefined));
+    await ending;
+    return undefined;
+  },
+};
+
 let client: Api | undefined;
 
-export function initApi(baseUrl: string): void {
+/** `sessionEnded` runs when the API answers 401: sign out and say why. */
+export function initApi(baseUrl: string, sessionEndedHandler: (message: string) => Promise<void>): void {
   client = createClient<paths>({ baseUrl });
-  client.use(bearerToken);
+  client.use(bearerToken, sessionEnded);
+  onSessionEnded = sessionEndedHandler;
 }
 
 export function api(): Api {
