@@ -71,6 +71,7 @@ impl ReplayStore for DynamoDbReplayStore {
     }
 }
 
-fn epoch_seconds(time: SystemTime) -> u64 {
+/// Whole seconds since the epoch, as DynamoDB's TTL (and a token's `iat`) counts them.
+pub fn epoch_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

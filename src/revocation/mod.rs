@@ -17,9 +17,11 @@ pub mod dynamodb;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+
+pub use crate::replay::dynamodb::epoch_seconds;
 
 #[derive(Debug, thiserror::Error)]
 #[error("sessions not revoked: {0}")]
@@ -73,11 +75,6 @@ pub fn issued_before_sign_out(
     issued_at.is_none_or(|iat| {
         i128::from(iat) <= i128::from(signed_out_at) + i128::from(margin.as_secs())
     })
-}
-
-/// Whole seconds since the epoch.
-pub fn epoch_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Sign-outs in this process's memory (`serve` and `dev` without a replay table).
